@@ -12,4 +12,5 @@ export default {
     ],
   },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/summaryReporter.js'],
 };
