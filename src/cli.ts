@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { loadOptions } from './config/load.js';
+import { ConfigError, formatConfigError } from './config/errors.js';
+import { renderHelp } from './config/flags.js';
+import { createLogger } from './observability/logger.js';
+import { createAuthgate } from './app.js';
+import { PRODUCT_NAME, PRODUCT_VERSION } from './version.js';
+
+/** The entry point: parse configuration, start, stop on signals. Everything else lives in modules. */
+async function main(): Promise<number> {
+  let result;
+  try {
+    result = loadOptions({ argv: process.argv.slice(2), env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(formatConfigError(err) + '\n');
+      return 1;
+    }
+    throw err;
+  }
+  for (const warning of result.warnings) process.stderr.write(`authgate: warning: ${warning}\n`);
+  if (result.kind === 'help') {
+    process.stdout.write(renderHelp());
+    return 0;
+  }
+  if (result.kind === 'version') {
+    process.stdout.write(`${PRODUCT_NAME} ${PRODUCT_VERSION}\n`);
+    return 0;
+  }
+  const options = result.options;
+  if (!options) return 1;
+  if (result.kind === 'config-test') {
+    process.stdout.write('authgate: configuration OK\n');
+    return 0;
+  }
+  const log = createLogger(options.logLevel);
+  const gate = createAuthgate(options, { log });
+  const port = await gate.listen();
+  log.info(
+    {
+      version: PRODUCT_VERSION,
+      address: `${options.httpAddress.host}:${port}`,
+      provider: options.provider,
+      issuer: options.oidcIssuerUrl || undefined,
+      upstreams: options.upstreams.map((u) => u.url.href),
+      mode: options.upstreams.length > 0 ? 'proxy + forward-auth' : 'forward-auth only',
+    },
+    'authgate started',
+  );
+  if (options.reverseProxy && options.trustedProxyIps.length === 0) {
+    log.warn(
+      '--reverse-proxy is on and --trusted-proxy-ip is empty: X-Forwarded-* headers are trusted from every peer',
+    );
+  }
+  if (
+    options.oidcIssuerUrl.startsWith('http://') &&
+    !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(options.oidcIssuerUrl)
+  ) {
+    log.warn('the OIDC issuer URL is http://: tokens travel unencrypted between authgate and the issuer');
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      void gate.close(5_000).then(resolve);
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`authgate: fatal: ${err instanceof Error ? err.message : 'unknown error'}\n`);
+    process.exitCode = 1;
+  },
+);

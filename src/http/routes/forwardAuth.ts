@@ -1,0 +1,83 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Services } from '../services.js';
+import type { SessionState } from '../../session/types.js';
+import { checkAuthQuery, parseAuthQuery, type AuthQueryRules } from '../../authz/authQuery.js';
+import { parseCookieHeader } from '../../session/cookies.js';
+import { findSession } from '../sessionGate.js';
+import { sendJson } from '../respond.js';
+
+/** Parsed /oauth2/auth query rules, keyed by the raw query string: ingresses repeat the same few URLs. */
+const ruleCache = new Map<string, AuthQueryRules>();
+const RULE_CACHE_MAX = 256;
+
+function rulesFor(rawQuery: string): AuthQueryRules {
+  let rules = ruleCache.get(rawQuery);
+  if (!rules) {
+    rules = parseAuthQuery(new URLSearchParams(rawQuery));
+    if (ruleCache.size >= RULE_CACHE_MAX) ruleCache.clear();
+    ruleCache.set(rawQuery, rules);
+  }
+  return rules;
+}
+
+/** The headers /oauth2/auth answers with, per flags (as oauth2-proxy names them). */
+function answerHeaders(svc: Services, s: SessionState): Record<string, string> {
+  const o = svc.options;
+  const h: Record<string, string> = { 'cache-control': 'no-store' };
+  const user = o.preferEmailToUser && s.email ? s.email : s.sub;
+  h['gap-auth'] = user || s.email;
+  if (o.setAuthorizationHeader && s.idToken) h.authorization = `Bearer ${s.idToken}`;
+  if (o.setXAuthRequest) {
+    if (user) h['x-auth-request-user'] = user;
+    if (s.email) h['x-auth-request-email'] = s.email;
+    if (s.groups.length > 0) h['x-auth-request-groups'] = s.groups.join(',');
+    if (s.preferredUsername) h['x-auth-request-preferred-username'] = s.preferredUsername;
+    if (o.passAccessToken && s.accessToken) h['x-auth-request-access-token'] = s.accessToken;
+  }
+  if (o.passIdTokenHeader && s.idToken) h[o.passIdTokenHeader.toLowerCase()] = s.idToken;
+  return h;
+}
+
+/**
+ * Forward-auth: 202 with identity headers, 401 without a usable session, 403 when the query's rules refuse.
+ * Never a redirect (the ingress turns 401 into the sign-in redirect), never a call to the upstream.
+ */
+export async function handleForwardAuth(
+  svc: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawQuery: string,
+): Promise<void> {
+  const session = await findSession(svc, parseCookieHeader(req.headers.cookie));
+  if (!session) {
+    res.writeHead(401, { 'cache-control': 'no-store', 'content-length': '0' });
+    res.end();
+    return;
+  }
+  if (rawQuery && !checkAuthQuery(session, rulesFor(rawQuery))) {
+    res.writeHead(403, { 'cache-control': 'no-store', 'content-length': '0' });
+    res.end();
+    return;
+  }
+  res.writeHead(202, { ...answerHeaders(svc, session), 'content-length': '0' });
+  res.end();
+}
+
+export async function handleUserInfo(
+  svc: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const session = await findSession(svc, parseCookieHeader(req.headers.cookie));
+  if (!session) {
+    sendJson(res, 401, { error: 'unauthorized', message: 'Not signed in.' });
+    return;
+  }
+  const user = svc.options.preferEmailToUser && session.email ? session.email : session.sub;
+  sendJson(res, 200, {
+    user,
+    email: session.email,
+    groups: session.groups,
+    preferredUsername: session.preferredUsername,
+  });
+}

@@ -1,0 +1,33 @@
+import type { Options } from '../config/options.js';
+import type { Logger } from '../observability/logger.js';
+import type { Provider } from '../providers/types.js';
+import type { CookieSessionStore } from '../session/cookieStore.js';
+import type { AccessRules } from '../authz/decide.js';
+import type { WhitelistDomain } from '../redirect/whitelist.js';
+import type { RequestInfoReader } from './requestInfo.js';
+import type { IdentityHeaderPlan } from '../proxy/identityHeaders.js';
+import type { UpstreamRouter } from '../proxy/upstreams.js';
+import type { PageContext } from './pages/pages.js';
+
+/** Route rules compiled once at start (src/authz/routes.ts). */
+export interface RouteRules {
+  isSkipAuth(method: string, path: string): boolean;
+  isApiRoute(path: string): boolean;
+}
+
+/** Everything a request handler needs, built once at start by createAuthgate. */
+export interface Services {
+  readonly options: Options;
+  readonly log: Logger;
+  readonly provider: Provider;
+  readonly store: CookieSessionStore;
+  readonly access: AccessRules;
+  readonly whitelist: readonly WhitelistDomain[];
+  readonly routes: RouteRules;
+  readonly readInfo: RequestInfoReader;
+  readonly identityHeaders: IdentityHeaderPlan;
+  readonly upstreams: UpstreamRouter;
+  readonly pages: PageContext;
+  /** Epoch seconds; injectable for tests. */
+  now(): number;
+}

@@ -1,0 +1,35 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+import type { LogLevel } from '../config/options.js';
+
+export type { Logger };
+
+/**
+ * Paths pino blanks out if a caller ever passes a request, headers or token set to the logger by mistake.
+ * The first line of defence is never logging them at all; this is the second.
+ */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  '*.idToken',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.clientSecret',
+  '*.cookieSecret',
+  '*.code',
+];
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'authgate' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

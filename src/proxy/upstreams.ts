@@ -1,0 +1,82 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin } from 'http-proxy-middleware';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Options } from '../config/options.js';
+
+export type ProxyErrorHandler = (
+  err: Error,
+  req: IncomingMessage,
+  res: ServerResponse | Socket,
+  upstream: string,
+) => void;
+
+export interface UpstreamRoute {
+  readonly prefix: string;
+  /** Origin of the upstream, for logs. */
+  readonly origin: string;
+  web(req: IncomingMessage, res: ServerResponse): void;
+  ws(req: IncomingMessage, socket: Socket, head: Buffer): void;
+}
+
+export interface UpstreamRouter {
+  /** The upstream whose path prefix is the longest one `path` starts with, or null. */
+  match(path: string): UpstreamRoute | null;
+  close(): void;
+}
+
+/**
+ * One proxy (and one keep-alive agent) per --upstream, built at start: nothing is constructed per request.
+ * The request path is forwarded as it came (oauth2-proxy semantics); the upstream URL's path is the route.
+ */
+export function createUpstreamRouter(options: Options, onError: ProxyErrorHandler): UpstreamRouter {
+  const agents: Array<http.Agent> = [];
+  const routes: UpstreamRoute[] = [...options.upstreams]
+    .sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
+    .map((upstream) => {
+      const secure = upstream.url.protocol === 'https:';
+      const agent = secure
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 256,
+            rejectUnauthorized: !options.sslUpstreamInsecureSkipVerify,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 256 });
+      agents.push(agent);
+      const origin = upstream.url.origin;
+      const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+        target: origin,
+        changeOrigin: !options.passHostHeader,
+        ws: false,
+        xfwd: false,
+        agent,
+        secure: !options.sslUpstreamInsecureSkipVerify,
+        proxyTimeout: options.upstreamTimeout,
+        ejectPlugins: true,
+        plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
+        on: {
+          error: (err, req, res) => onError(err, req, res as ServerResponse | Socket, origin),
+        },
+      });
+      const prefix = upstream.pathPrefix;
+      return {
+        prefix,
+        origin,
+        web: (req, res) => void proxy(req, res),
+        ws: (req, socket, head) => proxy.upgrade(req, socket, head),
+      };
+    });
+
+  return {
+    match(path) {
+      for (const route of routes) {
+        if (path.startsWith(route.prefix) || path + '/' === route.prefix) return route;
+      }
+      return null;
+    },
+    close() {
+      for (const agent of agents) agent.destroy();
+    },
+  };
+}
