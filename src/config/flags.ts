@@ -1,0 +1,287 @@
+/**
+ * The one declarative table of authgate's flags. Everything else derives from it: argv, environment and
+ * config-file parsing, `--help`, and which Options field a value fills. Names, config keys and meanings
+ * follow oauth2-proxy so an existing deployment's flags, OAUTH2_PROXY_* variables and TOML file keep working.
+ */
+import type { Options } from './options.js';
+
+export type FlagType = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'secret';
+export type FlagGroup =
+  'Server' | 'Provider' | 'Authorization' | 'Cookie' | 'Headers' | 'Routing' | 'Sessions' | 'Logging';
+/** A default as written on the command line: durations stay Go-style strings ('168h') so --help shows them. */
+export type FlagDefault = string | boolean | number | readonly string[];
+
+export interface FlagDefinition {
+  /** Kebab-case flag name without dashes, e.g. `cookie-secret`. */
+  readonly name: string;
+  readonly type: FlagType;
+  readonly default: FlagDefault;
+  readonly group: FlagGroup;
+  readonly help: string;
+  /** The Options field this flag fills (several flags may fill one field, e.g. client-secret and its -file). */
+  readonly field: keyof Options;
+  /** Config-file key and, upper-cased, the environment key: snake_case, oauth2-proxy's plural for lists. */
+  readonly configKey: string;
+  /** Lists only: one value may carry several comma-separated entries (never for regexes or URLs). */
+  readonly commaSeparated: boolean;
+}
+
+type Spec = Omit<FlagDefinition, 'group' | 'configKey' | 'commaSeparated'> & {
+  configKey?: string;
+  commaSeparated?: boolean;
+};
+
+const snake = (name: string): string => name.replace(/-/g, '_');
+
+function group(name: FlagGroup, specs: readonly Spec[]): FlagDefinition[] {
+  return specs.map((s) => ({
+    ...s,
+    group: name,
+    configKey: s.configKey ?? snake(s.name),
+    commaSeparated: s.commaSeparated ?? false,
+  }));
+}
+
+const str = (name: string, def: string, field: keyof Options, help: string): Spec => ({
+  name,
+  type: 'string',
+  default: def,
+  field,
+  help,
+});
+const secret = (name: string, field: keyof Options, help: string): Spec => ({
+  name,
+  type: 'secret',
+  default: '',
+  field,
+  help,
+});
+const bool = (name: string, def: boolean, field: keyof Options, help: string): Spec => ({
+  name,
+  type: 'bool',
+  default: def,
+  field,
+  help,
+});
+/** Durations: Go-style ('168h', '1h30m', '500ms') or whole seconds. */
+const dur = (name: string, def: string, field: keyof Options, help: string): Spec => ({
+  name,
+  type: 'duration',
+  default: def,
+  field,
+  help,
+});
+/** A repeatable flag whose file/env key is oauth2-proxy's plural (`upstream` -> `upstreams`). */
+const list = (name: string, field: keyof Options, help: string): Spec => ({
+  name,
+  type: 'list',
+  default: [],
+  field,
+  help: `${help} (repeatable)`,
+  configKey: `${snake(name)}s`,
+});
+/** A list whose single value may also hold comma-separated entries, where oauth2-proxy allows it. */
+const csv = (name: string, field: keyof Options, help: string): Spec => ({
+  ...list(name, field, help),
+  commaSeparated: true,
+});
+
+const SERVER = group('Server', [
+  str('http-address', '127.0.0.1:4180', 'httpAddress', 'host:port to listen on; ":port" = all interfaces'),
+  bool('reverse-proxy', false, 'reverseProxy', 'Believe X-Forwarded-* and the client IP header'),
+  csv('trusted-proxy-ip', 'trustedProxyIps', 'Proxy IP/CIDR trusted for X-Forwarded-*; none = any'),
+  str('real-client-ip-header', 'X-Real-IP', 'realClientIpHeader', 'Header with the client IP'),
+  str('proxy-prefix', '/oauth2', 'proxyPrefix', "Path prefix of authgate's own endpoints"),
+  str('ping-path', '/ping', 'pingPath', 'Liveness endpoint'),
+  str('ready-path', '/ready', 'readyPath', 'Readiness endpoint'),
+  bool('force-json-errors', false, 'forceJsonErrors', 'Answer errors with JSON, never HTML'),
+]);
+
+const PROVIDER = group('Provider', [
+  str('provider', 'oidc', 'provider', 'Identity provider: oidc, github or google'),
+  str('provider-display-name', '', 'providerDisplayName', 'Sign-in button label; default by provider'),
+  str('oidc-issuer-url', '', 'oidcIssuerUrl', 'OpenID Connect issuer URL (required for oidc)'),
+  str('client-id', '', 'clientId', 'OAuth client ID (required)'),
+  secret('client-secret', 'clientSecret', 'OAuth client secret (or --client-secret-file)'),
+  str('client-secret-file', '', 'clientSecret', 'File holding the OAuth client secret'),
+  str('scope', '', 'scope', "Space-separated scopes; default: the provider's"),
+  str('redirect-url', '', 'redirectUrl', 'Absolute callback URL; default: from the request'),
+  str('code-challenge-method', 'S256', 'codeChallengeMethod', 'PKCE: S256, plain, or none (off)'),
+  bool('skip-oidc-discovery', false, 'skipOidcDiscovery', 'No discovery: set the 3 URLs below'),
+  str('login-url', '', 'loginUrl', 'Authorization endpoint'),
+  str('redeem-url', '', 'redeemUrl', 'Token endpoint'),
+  str('oidc-jwks-url', '', 'oidcJwksUrl', 'JWKS endpoint'),
+  str('oidc-email-claim', 'email', 'oidcEmailClaim', 'ID token claim holding the email'),
+  str('oidc-groups-claim', 'groups', 'oidcGroupsClaim', 'ID token claim holding the groups'),
+  list('oidc-extra-audience', 'oidcExtraAudiences', 'Additional accepted ID token audience'),
+  bool(
+    'insecure-oidc-allow-unverified-email',
+    false,
+    'insecureOidcAllowUnverifiedEmail',
+    'Accept email_verified=false',
+  ),
+  list('provider-ca-file', 'providerCaFiles', 'PEM CA bundle to trust for the provider'),
+  bool('ssl-insecure-skip-verify', false, 'sslInsecureSkipVerify', "Skip the provider's TLS check (tests)"),
+  str('prompt', '', 'prompt', 'OIDC prompt parameter, e.g. login or consent'),
+  dur('provider-timeout', '10s', 'providerTimeout', 'Timeout of each request to the provider'),
+]);
+
+const AUTHORIZATION = group('Authorization', [
+  csv('email-domain', 'emailDomains', 'Allowed email domain; * = any verified email'),
+  str('authenticated-emails-file', '', 'authenticatedEmailsFile', 'File of allowed emails, one a line'),
+  csv('allowed-group', 'allowedGroups', 'Group that may enter; any one suffices'),
+]);
+
+const COOKIE = group('Cookie', [
+  secret('cookie-secret', 'cookieSecrets', '16/24/32+ bytes, raw or base64; a,b rotates'),
+  str('cookie-secret-file', '', 'cookieSecrets', 'File holding the cookie secret(s)'),
+  str('cookie-name', '_authgate', 'cookieName', 'Session cookie name (CSRF cookie: <name>_csrf)'),
+  csv('cookie-domain', 'cookieDomains', 'Cookie domain; the longest match wins'),
+  str('cookie-path', '/', 'cookiePath', 'Cookie path'),
+  dur('cookie-expire', '168h', 'cookieExpire', 'Session lifetime; then sign in again'),
+  dur('cookie-refresh', '0', 'cookieRefresh', 'Refresh tokens after this age; 0 = at expiry'),
+  bool('cookie-secure', true, 'cookieSecure', 'Set the Secure attribute'),
+  bool('cookie-httponly', true, 'cookieHttpOnly', 'Set the HttpOnly attribute'),
+  str('cookie-samesite', 'lax', 'cookieSameSite', 'lax, strict, none, or "" to omit'),
+  dur('cookie-csrf-expire', '15m', 'cookieCsrfExpire', 'Lifetime of the CSRF cookie'),
+]);
+
+const HEADERS = group('Headers', [
+  bool('pass-authorization-header', true, 'passAuthorizationHeader', 'Bearer <id_token> upstream'),
+  bool('set-authorization-header', false, 'setAuthorizationHeader', 'Bearer <id_token> on /auth'),
+  bool('pass-access-token', false, 'passAccessToken', 'X-Forwarded-Access-Token upstream'),
+  bool('set-xauthrequest', false, 'setXAuthRequest', 'X-Auth-Request-* headers on /auth'),
+  bool('pass-user-headers', true, 'passUserHeaders', 'X-Forwarded-User/-Email/-Groups upstream'),
+  bool('prefer-email-to-user', false, 'preferEmailToUser', 'Use the email as the user'),
+  bool('pass-host-header', true, 'passHostHeader', "Keep the request's Host upstream"),
+  str('pass-id-token-header', '', 'passIdTokenHeader', 'Header for the raw ID token upstream'),
+]);
+
+const ROUTING = group('Routing', [
+  list('upstream', 'upstreams', 'http(s) URL to proxy to, routed by its path'),
+  bool('proxy-websockets', true, 'proxyWebsockets', 'Proxy WebSocket upgrades'),
+  dur('upstream-timeout', '30s', 'upstreamTimeout', 'Timeout of an upstream response'),
+  dur('flush-interval', '1s', 'flushInterval', 'Flush interval of streamed responses'),
+  bool(
+    'ssl-upstream-insecure-skip-verify',
+    false,
+    'sslUpstreamInsecureSkipVerify',
+    'Do not verify upstream TLS certificates',
+  ),
+  list('skip-auth-route', 'skipAuthRoutes', 'METHOD=regex, METHOD!=regex or regex: no sign-in'),
+  // oauth2-proxy's key for this one is singular.
+  {
+    ...list('skip-auth-regex', 'skipAuthRoutes', 'Legacy: path regex, no sign-in'),
+    configKey: 'skip_auth_regex',
+  },
+  list('api-route', 'apiRoutes', 'Path regex answered 401 JSON, not a redirect'),
+  csv('whitelist-domain', 'whitelistDomains', 'Domain allowed as redirect target'),
+  bool('skip-provider-button', false, 'skipProviderButton', 'Skip the sign-in page'),
+]);
+
+const SESSIONS = group('Sessions', [
+  str('session-store-type', 'cookie', 'sessionStoreType', 'Where sessions live: cookie or redis'),
+]);
+
+const LOGGING = group('Logging', [
+  str('log-level', 'info', 'logLevel', 'trace, debug, info, warn, error, fatal or silent'),
+  bool('request-logging', true, 'requestLogging', 'Log every request'),
+  bool('auth-logging', true, 'authLogging', 'Log sign-ins and refusals'),
+  bool('standard-logging', true, 'standardLogging', 'Log start-up and operational messages'),
+  bool('silence-ping-logging', false, 'silencePingLogging', 'Do not log ping/ready requests'),
+  csv('exclude-logging-path', 'excludeLoggingPaths', 'Path not to log'),
+  str('request-id-header', 'X-Request-Id', 'requestIdHeader', 'Header carrying the request ID'),
+]);
+
+export const FLAGS: readonly FlagDefinition[] = Object.freeze([
+  ...SERVER,
+  ...PROVIDER,
+  ...AUTHORIZATION,
+  ...COOKIE,
+  ...HEADERS,
+  ...ROUTING,
+  ...SESSIONS,
+  ...LOGGING,
+]);
+
+export const FLAG_GROUPS: readonly FlagGroup[] = [
+  'Server',
+  'Provider',
+  'Authorization',
+  'Cookie',
+  'Headers',
+  'Routing',
+  'Sessions',
+  'Logging',
+];
+
+/** Flags the loader itself acts on; reported in LoadResult.kind, never in Options. */
+export const META_FLAGS: readonly {
+  readonly name: string;
+  readonly takesValue: boolean;
+  readonly help: string;
+}[] = [
+  {
+    name: 'config',
+    takesValue: true,
+    help: 'Config file: .yaml/.yml as YAML, anything else as oauth2-proxy TOML',
+  },
+  { name: 'config-test', takesValue: false, help: 'Validate the configuration, then exit' },
+  { name: 'help', takesValue: false, help: 'Show this help, then exit (also -h)' },
+  { name: 'version', takesValue: false, help: 'Print the version, then exit' },
+];
+
+const BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
+
+export function flagByName(name: string): FlagDefinition | undefined {
+  return BY_NAME.get(name);
+}
+
+const TYPE_LABEL: Record<FlagType, string> = {
+  string: 'string',
+  secret: 'string',
+  bool: '',
+  int: 'int',
+  duration: 'duration',
+  list: 'strings',
+};
+
+function defaultLabel(flag: FlagDefinition): string {
+  const d = flag.default;
+  // As Go's pflag does: zero values (false, '', []) are not shown.
+  if (d === false || d === '' || (Array.isArray(d) && d.length === 0)) return '';
+  return typeof d === 'string' && flag.type !== 'duration' ? ` (default "${d}")` : ` (default ${String(d)})`;
+}
+
+/** `authgate --help`: every flag grouped, with its type, default and, for lists, the file/env key. */
+export function renderHelp(): string {
+  const rows: { group: string; left: string; right: string }[] = [
+    ...META_FLAGS.map((m) => ({
+      group: 'General',
+      left: `--${m.name}${m.takesValue ? ' path' : ''}`,
+      right: m.help,
+    })),
+    ...FLAGS.map((f) => ({
+      group: f.group,
+      left: `--${f.name}${TYPE_LABEL[f.type] ? ` ${TYPE_LABEL[f.type]}` : ''}`,
+      right: `${f.help}${defaultLabel(f)}${f.type === 'list' ? ` [key: ${f.configKey}]` : ''}`,
+    })),
+  ];
+  const width = Math.max(...rows.map((r) => r.left.length)) + 2;
+  const sections = ['General', ...FLAG_GROUPS].map((g) => {
+    const lines = rows.filter((r) => r.group === g).map((r) => `  ${r.left.padEnd(width)}${r.right}`);
+    return `${g}:\n${lines.join('\n')}`;
+  });
+  return [
+    'Usage: authgate [flags]',
+    '',
+    'An OAuth2/OIDC authenticating reverse proxy with oauth2-proxy compatible flags.',
+    'Every flag can also be set as the environment variable AUTHGATE_<KEY> or OAUTH2_PROXY_<KEY>, or as <key>',
+    'in the --config file, where the key is the flag name with _ for - (lists: the [key] shown; environment',
+    'lists are comma-separated). Precedence: flag > environment > config file > default.',
+    'true/false flags: --name or --name=false. Durations: 168h, 15m, 1h30m, 500ms, or seconds.',
+    '',
+    sections.join('\n\n'),
+    '',
+  ].join('\n');
+}
