@@ -71,6 +71,7 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
     options,
     log,
     provider,
+    sessions: store,
     store,
     access: { emailDomains: options.emailDomains, authenticatedEmails, allowedGroups: options.allowedGroups },
     whitelist: parseWhitelistDomains(options.whitelistDomains),

@@ -59,7 +59,7 @@ export function createOAuthApp(svc: Services): Express {
       const info = svc.readInfo(req);
       const target = redirectTarget(svc, req, info, query(req));
       if (svc.options.skipProviderButton) return startSignIn(svc, req, res, info, target);
-      showSignIn(svc, req, res, info, target);
+      return showSignIn(svc, req, res, info, target);
     }),
   );
   app.get(

@@ -25,7 +25,7 @@ function prepareUpstreamHeaders(
   const h = req.headers;
   svc.identityHeaders.strip(h);
   if (h.cookie) {
-    const rest = stripCookies(h.cookie, (name) => svc.store.ownsCookie(name));
+    const rest = stripCookies(h.cookie, (name) => svc.sessions.ownsCookie(name) || svc.store.ownsCookie(name));
     if (rest === null) delete h.cookie;
     else h.cookie = rest;
   }

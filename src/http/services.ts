@@ -2,6 +2,7 @@ import type { Options } from '../config/options.js';
 import type { Logger } from '../observability/logger.js';
 import type { Provider } from '../providers/types.js';
 import type { CookieSessionStore } from '../session/cookieStore.js';
+import type { SessionStore } from '../session/store.js';
 import type { AccessRules } from '../authz/decide.js';
 import type { WhitelistDomain } from '../redirect/whitelist.js';
 import type { RequestInfoReader } from './requestInfo.js';
@@ -20,6 +21,9 @@ export interface Services {
   readonly options: Options;
   readonly log: Logger;
   readonly provider: Provider;
+  /** Sessions (cookie or redis). */
+  readonly sessions: SessionStore;
+  /** CSRF cookies of sign-in attempts (always cookies). */
   readonly store: CookieSessionStore;
   readonly access: AccessRules;
   readonly whitelist: readonly WhitelistDomain[];

@@ -8,7 +8,7 @@ import type { Services } from './services.js';
  */
 export async function findSession(svc: Services, cookies: Map<string, string>): Promise<SessionState | null> {
   const now = svc.now();
-  const loaded = await svc.store.load(cookies, now);
+  const loaded = await svc.sessions.load(cookies, now);
   if (!loaded) return null;
   const session = loaded.state;
   if (session.expiresAt <= now) return null;

@@ -12,6 +12,7 @@ import { clearCookie, serializeCookie, type ClearCookieAttributes } from './cook
 import { currentEpochSeconds, sealSession, sealValue, unsealSession, unsealValue } from './seal.js';
 import { deriveCsrfPasswords, deriveSealPasswords, type SealPasswords } from './secrets.js';
 import { parseCsrfState, parseSessionState } from './shape.js';
+import type { LoadedSession, SessionStore } from './store.js';
 import type { CsrfState, SessionState } from './types.js';
 import { UnsealCache } from './unsealCache.js';
 
@@ -34,11 +35,7 @@ export interface CookieSessionStoreConfig {
   readonly maxCookieBytes?: number;
 }
 
-export interface LoadedSession {
-  readonly state: SessionState;
-  /** The sealed value as sent (chunks joined): the cache key, e.g. to `forget` it. */
-  readonly sealed: string;
-}
+export type { LoadedSession } from './store.js';
 
 /** Larger joined values are not even hashed: Node's default header limit (16 KB) keeps real ones far below. */
 const MAX_SEALED_LENGTH = 64 * 1024;
@@ -47,7 +44,9 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-export class CookieSessionStore {
+export class CookieSessionStore implements SessionStore {
+  readonly kind = 'cookie' as const;
+
   private readonly cfg: CookieSessionStoreConfig;
   private readonly cache: UnsealCache;
   private readonly maxCookieBytes: number;
@@ -143,6 +142,12 @@ export class CookieSessionStore {
   }
 
   /** Whether `name` is one of authgate's cookies (session, chunk, CSRF): such cookies never go upstream. */
+  isHealthy(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {}
+
   ownsCookie(name: string): boolean {
     const base = this.cfg.cookieName;
     if (!name.startsWith(base)) return false;

@@ -76,15 +76,15 @@ export async function startSignIn(
 }
 
 /** The sign-in page. It first clears any session this browser carries, so nobody can fix a session on it. */
-export function showSignIn(
+export async function showSignIn(
   svc: Services,
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
   target: string,
-): void {
+): Promise<void> {
   const cookies = parseCookieHeader(req.headers.cookie);
-  const clears = svc.store.clear(info.host, cookies);
+  const clears = await svc.sessions.clear(info.host, cookies);
   sendHtml(
     res,
     200,
@@ -172,7 +172,7 @@ export async function handleCallback(
     expiresAt: now + Math.floor(svc.options.cookieExpire / 1000),
     refreshedAt: now,
   };
-  const sessionCookies = await svc.store.save(session, info.host, cookies, svc.now());
+  const sessionCookies = await svc.sessions.save(session, info.host, cookies, svc.now());
   audit('success', { user: identity.sub, email: identity.email, groups: identity.groups.length });
   const target = pickRedirect([csrf.redirect], { whitelist: svc.whitelist, ownHost: info.host });
   res.writeHead(302, {

@@ -19,7 +19,7 @@ export async function handleSignOut(
 ): Promise<void> {
   const cookies = parseCookieHeader(req.headers.cookie);
   const session = await findSession(svc, cookies);
-  const clears = svc.store.clear(info.host, cookies);
+  const clears = await svc.sessions.clear(info.host, cookies);
   if (session) {
     svc.log.info(
       { audit: 'sign_out', user: session.sub, email: session.email, clientIp: info.clientIp },
