@@ -97,6 +97,8 @@ export function buildOptions(
       lower,
     ),
 
+    kubeImpersonation: v.bool('kube-impersonation'),
+
     logLevel: check.oneOf<LogLevel>('log-level', LOG_LEVELS, 'info', lower),
     requestLogging: v.bool('request-logging'),
     authLogging: v.bool('auth-logging'),

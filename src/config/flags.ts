@@ -7,7 +7,15 @@ import type { Options } from './options.js';
 
 export type FlagType = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'secret';
 export type FlagGroup =
-  'Server' | 'Provider' | 'Authorization' | 'Cookie' | 'Headers' | 'Routing' | 'Sessions' | 'Logging';
+  | 'Server'
+  | 'Provider'
+  | 'Authorization'
+  | 'Cookie'
+  | 'Headers'
+  | 'Routing'
+  | 'Sessions'
+  | 'Kubernetes'
+  | 'Logging';
 /** A default as written on the command line: durations stay Go-style strings ('168h') so --help shows them. */
 export type FlagDefault = string | boolean | number | readonly string[];
 
@@ -183,6 +191,15 @@ const SESSIONS = group('Sessions', [
   str('session-store-type', 'cookie', 'sessionStoreType', 'Where sessions live: cookie or redis'),
 ]);
 
+const KUBERNETES = group('Kubernetes', [
+  bool(
+    'kube-impersonation',
+    false,
+    'kubeImpersonation',
+    "Send authgate's service-account token with Impersonate-User/-Group instead of the user's ID token",
+  ),
+]);
+
 const LOGGING = group('Logging', [
   str('log-level', 'info', 'logLevel', 'trace, debug, info, warn, error, fatal or silent'),
   bool('request-logging', true, 'requestLogging', 'Log every request'),
@@ -201,6 +218,7 @@ export const FLAGS: readonly FlagDefinition[] = Object.freeze([
   ...HEADERS,
   ...ROUTING,
   ...SESSIONS,
+  ...KUBERNETES,
   ...LOGGING,
 ]);
 
@@ -212,6 +230,7 @@ export const FLAG_GROUPS: readonly FlagGroup[] = [
   'Headers',
   'Routing',
   'Sessions',
+  'Kubernetes',
   'Logging',
 ];
 

@@ -108,6 +108,9 @@ export interface Options {
   // --- sessions ---
   readonly sessionStoreType: SessionStoreType;
 
+  // --- kubernetes ---
+  readonly kubeImpersonation: boolean;
+
   // --- logging ---
   readonly logLevel: LogLevel;
   readonly requestLogging: boolean;
