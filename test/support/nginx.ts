@@ -37,6 +37,8 @@ export interface NginxForwardAuthOptions {
    * X-Original-URL / X-Original-Method / X-Auth-Request-Redirect describe the original request.
    */
   mode?: 'ingress-nginx';
+  /** Port to listen on (default: a free one). */
+  port?: number;
 }
 
 export interface RunningNginx {
@@ -167,7 +169,7 @@ export async function startNginxForwardAuth(opts: NginxForwardAuthOptions): Prom
     mkdirSync(join(dir, 'tmp'));
     const errorLogPath = join(dir, 'error.log');
     const readLog = (): string => (existsSync(errorLogPath) ? readFileSync(errorLogPath, 'utf8') : '');
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const config = renderNginxConf(dir, port, opts, modules);
     writeFileSync(join(dir, 'nginx.conf'), config);
     const server = spawnServer(NGINX_BIN, ['-e', errorLogPath, '-p', dir, '-c', join(dir, 'nginx.conf')], {

@@ -20,7 +20,11 @@ export function redirectTarget(
 ): string {
   const header = req.headers['x-auth-request-redirect'];
   const candidates = [query.get('rd') ?? undefined, typeof header === 'string' ? header : undefined];
-  if (info.forwarded && info.host) candidates.push(`${info.scheme}://${info.host}${info.uri}`);
+  // The original URL rebuilt from X-Forwarded-* (a forward-auth sign-in), never authgate's own endpoint:
+  // returning to /oauth2/start after sign-in would loop.
+  if (info.forwarded && info.host && !info.path.startsWith(`${svc.options.proxyPrefix}/`)) {
+    candidates.push(`${info.scheme}://${info.host}${info.uri}`);
+  }
   return pickRedirect(candidates, { whitelist: svc.whitelist, ownHost: info.host });
 }
 
