@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from './config/options.js';
 import type { Logger } from './observability/logger.js';
@@ -8,13 +7,23 @@ import type { Provider } from './providers/types.js';
 import type { Services } from './http/services.js';
 import { createProvider } from './providers/index.js';
 import { CookieSessionStore } from './session/cookieStore.js';
-import { parseAuthenticatedEmails } from './authz/emailsFile.js';
+import { RedisSessionStore } from './session/redisStore.js';
+import type { SessionStore } from './session/store.js';
+import { watchAuthenticatedEmails } from './authz/emailsFileWatcher.js';
 import { compileRouteRules } from './authz/routes.js';
 import { parseWhitelistDomains } from './redirect/whitelist.js';
 import { createRequestInfoReader } from './http/requestInfo.js';
 import { createIdentityHeaderPlan } from './proxy/identityHeaders.js';
+import { createKubeServices } from './kube/services.js';
 import { createUpstreamRouter } from './proxy/upstreams.js';
-import { createHttpServer, createRequestHandlers } from './http/server.js';
+import { createRequestHandlers } from './http/server.js';
+import { createListeners, type BoundPorts } from './listeners.js';
+import type { HttpsListener } from './http/tls.js';
+import { createUpstreamTls, upstreamErrorKind } from './proxy/upstreamTls.js';
+import { Metrics } from './observability/metrics.js';
+import { Audit } from './observability/audit.js';
+import { PRODUCT_VERSION } from './version.js';
+import { SessionRefresher } from './http/sessionRefresh.js';
 import { errorPage } from './http/pages/pages.js';
 import { sendHtml, sendJson, wantsJson } from './http/respond.js';
 import { requestIdOf } from './http/requestId.js';
@@ -23,9 +32,15 @@ export interface AuthgateInstance {
   readonly services: Services;
   readonly provider: Provider;
   readonly server: http.Server;
-  /** Starts provider discovery and listens on --http-address. Resolves with the bound port. */
+  /** The HTTPS listener (--https-address), or null. */
+  readonly https: HttpsListener | null;
+  /** Starts provider discovery and every listener (HTTP, HTTPS, metrics). Resolves with the HTTP port. */
   listen(): Promise<number>;
-  /** Stops accepting, finishes in-flight requests (up to graceMs), closes everything. */
+  /** The ports bound by listen() (tests use port 0). */
+  ports(): BoundPorts;
+  /** /ready answers 503 from now on (the first step of a graceful shutdown, src/lifecycle.ts). */
+  beginShutdown(): void;
+  /** Stops accepting, closes WebSockets (1001), finishes in-flight requests (up to graceMs), closes everything. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -35,6 +50,12 @@ export interface AuthgateDeps {
   readonly provider?: Provider;
   /** Epoch seconds. */
   readonly now?: () => number;
+  /** How often the service-account token file is stat'ed under --kube-impersonation (default 5 s). */
+  readonly tokenCheckIntervalMs?: number;
+  /** How often --authenticated-emails-file is stat'ed besides fs.watch (default 5 s). */
+  readonly emailsFilePollMs?: number;
+  /** How often the TLS files (--tls-*-file, --upstream-ca) are stat'ed besides fs.watch (default 5 s). */
+  readonly tlsPollIntervalMs?: number;
 }
 
 /** Wires one authgate from validated options: everything per-process is built here, once. */
@@ -42,17 +63,41 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
   const { log } = deps;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const provider = deps.provider ?? createProvider(options, log);
+  const metrics = new Metrics(PRODUCT_VERSION);
+  if (options.metricsAddress) metrics.collectProcessMetrics();
+  const audit = new Audit(log, metrics, options.authLogging);
+  const tlsPoll = deps.tlsPollIntervalMs ? { pollIntervalMs: deps.tlsPollIntervalMs } : {};
+  const upstreamTls = createUpstreamTls(options, { log, metrics, ...tlsPoll });
   const store = CookieSessionStore.fromOptions(options);
+  // CSRF cookies always live on `store`; sessions there too, or in Redis behind a ticket cookie.
+  const sessions: SessionStore =
+    options.sessionStoreType === 'redis' ? RedisSessionStore.fromOptions(options, log) : store;
 
-  const authenticatedEmails = options.authenticatedEmailsFile
-    ? parseAuthenticatedEmails(readFileSync(options.authenticatedEmailsFile, 'utf8'))
+  // Read now (a bad file stops the start), then re-read whenever it changes: no restart needed.
+  const emailsFile = options.authenticatedEmailsFile
+    ? watchAuthenticatedEmails(options.authenticatedEmailsFile, {
+        log,
+        ...(deps.emailsFilePollMs ? { pollIntervalMs: deps.emailsFilePollMs } : {}),
+      })
     : null;
-  const pages = { proxyPrefix: options.proxyPrefix, staticPrefix: `${options.proxyPrefix}/static` };
+  const pages = {
+    proxyPrefix: options.proxyPrefix,
+    staticPrefix: `${options.proxyPrefix}/static`,
+    banner: options.banner,
+    footer: options.footer,
+    templates: options.customTemplates,
+  };
+  const kube = createKubeServices(options, {
+    log,
+    ...(deps.tokenCheckIntervalMs ? { tokenCheckIntervalMs: deps.tokenCheckIntervalMs } : {}),
+  });
 
   const onProxyError = (err: Error, req: IncomingMessage, res: ServerResponse | Socket, upstream: string) => {
     const id = requestIdOf(req, options.requestIdHeader);
     const code = (err as NodeJS.ErrnoException).code ?? err.name;
-    const timedOut = /TIMEDOUT|timeout/i.test(`${code} ${err.message}`);
+    const kind = upstreamErrorKind(code, err.message);
+    const timedOut = kind === 'timeout';
+    metrics.upstreamError(upstream, kind);
     log.warn({ requestId: id, upstream, code }, 'upstream request failed');
     if (!('writeHead' in res)) {
       res.destroy();
@@ -61,7 +106,10 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
     const status = timedOut ? 504 : 502;
     const message = timedOut
       ? 'The application did not answer in time.'
-      : 'The application behind authgate is not reachable.';
+      : kind === 'tls'
+        ? `authgate does not trust the TLS certificate of the application behind it (${code}). ` +
+          'An administrator must give authgate the CA that issued it (--upstream-ca).'
+        : 'The application behind authgate is not reachable.';
     if (options.forceJsonErrors || wantsJson(req))
       sendJson(res, status, { error: 'bad_gateway', message, requestId: id });
     else sendHtml(res, status, errorPage(pages, status, message, id));
@@ -71,54 +119,74 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
     options,
     log,
     provider,
-    sessions: store,
+    sessions,
     store,
-    access: { emailDomains: options.emailDomains, authenticatedEmails, allowedGroups: options.allowedGroups },
+    access: {
+      emailDomains: options.emailDomains,
+      allowedGroups: options.allowedGroups,
+      // Getters: every decision sees the emails file as last re-read.
+      get authenticatedEmails() {
+        return emailsFile?.current() ?? null;
+      },
+      get generation() {
+        return emailsFile?.generation() ?? 0;
+      },
+    },
     whitelist: parseWhitelistDomains(options.whitelistDomains),
     routes: compileRouteRules(options.skipAuthRoutes, options.apiRoutes),
     readInfo: createRequestInfoReader(options),
-    identityHeaders: createIdentityHeaderPlan(options, (bytes) =>
-      log.warn(
-        { bytes },
-        'an ID token over 6 KB is being forwarded; the dashboard gateway refuses header lines over 8 KB',
-      ),
+    identityHeaders: createIdentityHeaderPlan(
+      options,
+      (bytes) =>
+        log.warn(
+          { bytes },
+          'an ID token over 6 KB is being forwarded; the dashboard gateway refuses header lines over 8 KB',
+        ),
+      kube?.impersonation ?? undefined,
     ),
-    upstreams: createUpstreamRouter(options, onProxyError),
+    upstreams: createUpstreamRouter(options, onProxyError, upstreamTls),
     pages,
+    kube,
+    refresher: new SessionRefresher({
+      provider,
+      sessions,
+      log,
+      audit,
+      keepAccessToken: options.passAccessToken,
+    }),
+    metrics,
+    audit,
     now,
   };
 
   let shuttingDown = false;
   const handlers = createRequestHandlers(services, () => shuttingDown);
-  const server = createHttpServer(handlers);
+  const listeners = createListeners(options, handlers, { log, metrics, ...tlsPoll });
+  const server = listeners.http;
 
   return {
     services,
     provider,
     server,
-    listen() {
+    https: listeners.https,
+    async listen() {
       provider.start();
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.httpAddress.port, options.httpAddress.host, () => {
-          server.off('error', reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      });
+      return (await listeners.listen()).http;
+    },
+    ports: listeners.ports,
+    beginShutdown() {
+      shuttingDown = true;
     },
     async close(graceMs = 0) {
       shuttingDown = true;
+      await listeners.drain(graceMs);
       provider.stop();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
       services.upstreams.close();
+      upstreamTls.close();
+      await sessions.close();
+      kube?.close();
+      emailsFile?.close();
+      await listeners.closeMetrics();
     },
   };
 }

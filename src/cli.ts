@@ -4,6 +4,8 @@ import { ConfigError, formatConfigError } from './config/errors.js';
 import { renderHelp } from './config/flags.js';
 import { createLogger } from './observability/logger.js';
 import { createAuthgate } from './app.js';
+import { stopOnSignals } from './lifecycle.js';
+import { prettyStream } from './observability/prettyLog.js';
 import { PRODUCT_NAME, PRODUCT_VERSION } from './version.js';
 
 /** The entry point: parse configuration, start, stop on signals. Everything else lives in modules. */
@@ -33,13 +35,21 @@ async function main(): Promise<number> {
     process.stdout.write('authgate: configuration OK\n');
     return 0;
   }
-  const log = createLogger(options.logLevel);
+  // A person at a terminal gets readable lines; anything else (a container's log collector) gets JSON.
+  const log = createLogger(
+    options.logLevel,
+    process.stdout.isTTY ? prettyStream(process.stdout, process.stdout.hasColors?.() ?? false) : undefined,
+  );
   const gate = createAuthgate(options, { log });
-  const port = await gate.listen();
+  await gate.listen();
+  const ports = gate.ports();
   log.info(
     {
       version: PRODUCT_VERSION,
-      address: `${options.httpAddress.host}:${port}`,
+      address: `${options.httpAddress.host}:${ports.http}`,
+      httpsAddress: options.httpsAddress ? `${options.httpsAddress.host}:${ports.https}` : undefined,
+      metricsAddress: options.metricsAddress ? `${options.metricsAddress.host}:${ports.metrics}` : undefined,
+      sessionStore: options.sessionStoreType,
       provider: options.provider,
       issuer: options.oidcIssuerUrl || undefined,
       upstreams: options.upstreams.map((u) => u.url.href),
@@ -58,17 +68,11 @@ async function main(): Promise<number> {
   ) {
     log.warn('the OIDC issuer URL is http://: tokens travel unencrypted between authgate and the issuer');
   }
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      void gate.close(5_000).then(resolve);
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
+  // In-flight requests get as long as an upstream may take to answer (--upstream-timeout), then are cut.
+  await stopOnSignals(gate, { graceMs: options.shutdownGrace, drainMs: options.upstreamTimeout, log });
+  log.flush();
+  // Whatever still holds the event loop (a reconnecting client, a timer) must not keep a stopped pod alive.
+  setTimeout(() => process.exit(0), 2_000).unref();
   return 0;
 }
 

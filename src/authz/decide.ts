@@ -22,6 +22,11 @@ export interface AccessRules {
   /** Lower-case emails from --authenticated-emails-file, or null when no file is configured. */
   readonly authenticatedEmails: ReadonlySet<string> | null;
   readonly allowedGroups: readonly string[];
+  /**
+   * Changes whenever the rules change at run time (the emails file was re-read), so decisions cached per session
+   * are made again; absent or constant for rules fixed at start.
+   */
+  readonly generation?: number;
 }
 
 export interface AccessIdentity {

@@ -2,20 +2,18 @@
  * Resolved flag values -> Options, checking every value and every rule between values. Problems are
  * collected, never thrown, so the user sees all of them at once.
  */
+import { kubeOptions } from './buildKube.js';
+import { passAuthorizationHeader, providerRestrictions } from './buildProviders.js';
 import { routing } from './buildRouting.js';
+import { sessionOptions } from './buildSessions.js';
+import { pageOptions } from './buildPages.js';
+import { operationsOptions } from './buildOperations.js';
 import { clientSecret, cookieSecrets, type ReadFile } from './buildSecrets.js';
 import { Checker } from './checks.js';
 import { show } from './coerce.js';
-import { isIpOrCidr, isToken, parseHttpAddress } from './network.js';
+import { isHttpUrl, isIpOrCidr, isToken, parseHttpAddress } from './network.js';
 import type { ConfigProblem } from './errors.js';
-import type {
-  CodeChallengeMethod,
-  LogLevel,
-  Options,
-  ProviderType,
-  SameSite,
-  SessionStoreType,
-} from './options.js';
+import type { CodeChallengeMethod, LogLevel, Options, ProviderType, SameSite } from './options.js';
 import type { ResolvedValues } from './resolve.js';
 
 const DISPLAY_NAMES: Record<ProviderType, string> = {
@@ -43,6 +41,7 @@ export function buildOptions(
     pingPath: check.path('ping-path'),
     readyPath: check.path('ready-path'),
     forceJsonErrors: v.bool('force-json-errors'),
+    ...operationsOptions(check, readFile),
 
     provider,
     providerDisplayName: v.str('provider-display-name') || DISPLAY_NAMES[provider],
@@ -61,7 +60,10 @@ export function buildOptions(
     providerCaFiles: v.list('provider-ca-file'),
     sslInsecureSkipVerify: v.bool('ssl-insecure-skip-verify'),
     prompt: v.str('prompt'),
+    backendLogoutUrl: backendLogoutUrl(check),
+    oidcRpInitiatedLogout: v.bool('oidc-rp-initiated-logout'),
     providerTimeout: check.positiveDuration('provider-timeout'),
+    ...providerRestrictions(check, readFile, provider),
 
     ...whoMayEnter(check),
 
@@ -74,7 +76,7 @@ export function buildOptions(
     cookieHttpOnly: v.bool('cookie-httponly'),
     cookieSameSite: sameSite(check, cookieSecure),
 
-    passAuthorizationHeader: v.bool('pass-authorization-header'),
+    passAuthorizationHeader: passAuthorizationHeader(check, provider),
     setAuthorizationHeader: v.bool('set-authorization-header'),
     passAccessToken: v.bool('pass-access-token'),
     setXAuthRequest: v.bool('set-xauthrequest'),
@@ -89,15 +91,11 @@ export function buildOptions(
     flushInterval: v.num('flush-interval'),
     sslUpstreamInsecureSkipVerify: v.bool('ssl-upstream-insecure-skip-verify'),
     skipProviderButton: v.bool('skip-provider-button'),
+    ...pageOptions(check, readFile),
 
-    sessionStoreType: check.oneOf<SessionStoreType>(
-      'session-store-type',
-      ['cookie', 'redis'],
-      'cookie',
-      lower,
-    ),
+    ...sessionOptions(check, readFile),
 
-    kubeImpersonation: v.bool('kube-impersonation'),
+    ...kubeOptions(check, readFile, provider, v.str('oidc-issuer-url')),
 
     logLevel: check.oneOf<LogLevel>('log-level', LOG_LEVELS, 'info', lower),
     requestLogging: v.bool('request-logging'),
@@ -153,6 +151,8 @@ function clientId(check: Checker): string {
 
 function issuerUrl(check: Checker, provider: ProviderType): string {
   const value = check.optionalHttpUrl('oidc-issuer-url');
+  // Google's issuer is fixed; the flag overrides it only for tests and proxies.
+  if (value === '' && provider === 'google') return 'https://accounts.google.com';
   if (value === '' && provider === 'oidc') {
     check.report(
       'oidc-issuer-url',
@@ -224,7 +224,9 @@ function cookieName(check: Checker): string {
   return value;
 }
 
-function cookieTimes(check: Checker): Pick<Options, 'cookieExpire' | 'cookieRefresh' | 'cookieCsrfExpire'> {
+function cookieTimes(
+  check: Checker,
+): Pick<Options, 'cookieExpire' | 'cookieRefresh' | 'cookieCsrfExpire' | 'tokenRefreshMargin'> {
   const cookieExpire = check.positiveDuration('cookie-expire');
   const cookieRefresh = check.values.num('cookie-refresh');
   if (cookieRefresh !== 0 && cookieExpire > 0 && cookieRefresh >= cookieExpire) {
@@ -234,7 +236,12 @@ function cookieTimes(check: Checker): Pick<Options, 'cookieExpire' | 'cookieRefr
       'lower it, or 0 to refresh only when tokens expire',
     );
   }
-  return { cookieExpire, cookieRefresh, cookieCsrfExpire: check.positiveDuration('cookie-csrf-expire') };
+  return {
+    cookieExpire,
+    cookieRefresh,
+    cookieCsrfExpire: check.positiveDuration('cookie-csrf-expire'),
+    tokenRefreshMargin: check.values.num('token-refresh-margin'),
+  };
 }
 
 function sameSite(check: Checker, cookieSecure: boolean): SameSite {
@@ -247,4 +254,16 @@ function sameSite(check: Checker, cookieSecure: boolean): SameSite {
     );
   }
   return value;
+}
+
+function backendLogoutUrl(check: Checker): string {
+  const raw = check.values.str('backend-logout-url');
+  if (raw && !isHttpUrl(raw.replaceAll('{id_token}', 'x'))) {
+    check.report(
+      'backend-logout-url',
+      'is not an absolute http(s) URL',
+      'e.g. --backend-logout-url=https://idp.example.com/logout?id_token_hint={id_token}',
+    );
+  }
+  return raw;
 }

@@ -103,6 +103,22 @@ const SERVER = group('Server', [
   str('ping-path', '/ping', 'pingPath', 'Liveness endpoint'),
   str('ready-path', '/ready', 'readyPath', 'Readiness endpoint'),
   bool('force-json-errors', false, 'forceJsonErrors', 'Answer errors with JSON, never HTML'),
+  str(
+    'https-address',
+    '',
+    'httpsAddress',
+    'host:port to serve HTTPS on (with the two files below); "" = off',
+  ),
+  str('tls-cert-file', '', 'tlsCertFile', 'PEM certificate (chain) for HTTPS; re-read when it changes'),
+  str('tls-key-file', '', 'tlsKeyFile', 'PEM private key for HTTPS; re-read when it changes'),
+  str('tls-min-version', 'TLS1.2', 'tlsMinVersion', 'Lowest TLS version served: TLS1.2 or TLS1.3'),
+  str('metrics-address', '', 'metricsAddress', 'host:port serving Prometheus /metrics; "" = off'),
+  dur(
+    'shutdown-grace',
+    '5s',
+    'shutdownGrace',
+    'After SIGTERM: /ready fails, new connections accepted this long',
+  ),
 ]);
 
 const PROVIDER = group('Provider', [
@@ -131,7 +147,34 @@ const PROVIDER = group('Provider', [
   list('provider-ca-file', 'providerCaFiles', 'PEM CA bundle to trust for the provider'),
   bool('ssl-insecure-skip-verify', false, 'sslInsecureSkipVerify', "Skip the provider's TLS check (tests)"),
   str('prompt', '', 'prompt', 'OIDC prompt parameter, e.g. login or consent'),
+  str(
+    'backend-logout-url',
+    '',
+    'backendLogoutUrl',
+    'URL authgate calls at sign-out to end the session at the provider; {id_token} is replaced',
+  ),
+  bool(
+    'oidc-rp-initiated-logout',
+    true,
+    'oidcRpInitiatedLogout',
+    'Sign out at the issuer too, through its end_session_endpoint, when it has one',
+  ),
   dur('provider-timeout', '10s', 'providerTimeout', 'Timeout of each request to the provider'),
+  str('github-org', '', 'githubOrg', 'GitHub: only members of this organization'),
+  str('github-team', '', 'githubTeams', 'GitHub: only members of these team slugs in --github-org (a,b)'),
+  str('github-repo', '', 'githubRepo', 'GitHub: only collaborators of owner/repo'),
+  secret('github-token', 'githubToken', "GitHub: token for the --github-repo check (else the user's)"),
+  csv('github-user', 'githubUsers', 'GitHub: login admitted whatever org/team/repo say'),
+  str('validate-url', '', 'validateUrl', 'GitHub API base; GitHub Enterprise: https://HOST/api/v3'),
+  csv('google-hosted-domain', 'googleHostedDomains', "Google: account's hd claim must be this; * = any"),
+  csv('google-group', 'googleGroups', 'Google: only members of this group (Directory API)'),
+  str('google-admin-email', '', 'googleAdminEmail', 'Google: admin the service account acts as'),
+  str(
+    'google-service-account-json',
+    '',
+    'googleServiceAccountJson',
+    'Google: service-account key file (domain-wide delegation)',
+  ),
 ]);
 
 const AUTHORIZATION = group('Authorization', [
@@ -148,6 +191,12 @@ const COOKIE = group('Cookie', [
   str('cookie-path', '/', 'cookiePath', 'Cookie path'),
   dur('cookie-expire', '168h', 'cookieExpire', 'Session lifetime; then sign in again'),
   dur('cookie-refresh', '0', 'cookieRefresh', 'Refresh tokens after this age; 0 = at expiry'),
+  dur(
+    'token-refresh-margin',
+    '60s',
+    'tokenRefreshMargin',
+    'Refresh the tokens when the ID token has less than this left',
+  ),
   bool('cookie-secure', true, 'cookieSecure', 'Set the Secure attribute'),
   bool('cookie-httponly', true, 'cookieHttpOnly', 'Set the HttpOnly attribute'),
   str('cookie-samesite', 'lax', 'cookieSameSite', 'lax, strict, none, or "" to omit'),
@@ -176,6 +225,15 @@ const ROUTING = group('Routing', [
     'sslUpstreamInsecureSkipVerify',
     'Do not verify upstream TLS certificates',
   ),
+  // No oauth2-proxy precedent: the key is the flag's name, singular as users will guess it.
+  {
+    ...list(
+      'upstream-ca',
+      'upstreamCaFiles',
+      'PEM CA bundle trusted for https upstreams (replaces the system CAs)',
+    ),
+    configKey: 'upstream_ca',
+  },
   list('skip-auth-route', 'skipAuthRoutes', 'METHOD=regex, METHOD!=regex or regex: no sign-in'),
   // oauth2-proxy's key for this one is singular.
   {
@@ -185,10 +243,40 @@ const ROUTING = group('Routing', [
   list('api-route', 'apiRoutes', 'Path regex answered 401 JSON, not a redirect'),
   csv('whitelist-domain', 'whitelistDomains', 'Domain allowed as redirect target'),
   bool('skip-provider-button', false, 'skipProviderButton', 'Skip the sign-in page'),
+  str(
+    'custom-templates-dir',
+    '',
+    'customTemplatesDir',
+    'Directory of sign_in.html and error.html replacing the pages',
+  ),
+  str('banner', '', 'banner', 'Text above every page (text, not HTML)'),
+  str('footer', '', 'footer', "Text in every page's footer; '-' hides the footer"),
 ]);
+
+/** oauth2-proxy's Redis list flags are plural in the flag name too, and split on commas. */
+const urls = (name: string, field: keyof Options, help: string): Spec => ({
+  ...csv(name, field, help),
+  configKey: snake(name),
+});
 
 const SESSIONS = group('Sessions', [
   str('session-store-type', 'cookie', 'sessionStoreType', 'Where sessions live: cookie or redis'),
+  str('redis-connection-url', '', 'redisConnectionUrl', 'redis://[user:pass@]host:port[/db] or rediss://'),
+  str('redis-username', '', 'redisUsername', 'Redis ACL user; overrides the URL'),
+  secret('redis-password', 'redisPassword', 'Redis password (every mode); overrides the URL'),
+  bool('redis-use-sentinel', false, 'redisUseSentinel', 'Find the Redis master through Sentinel'),
+  str('redis-sentinel-master-name', '', 'redisSentinelMasterName', 'Master name Sentinel knows'),
+  urls('redis-sentinel-connection-urls', 'redisSentinelConnectionUrls', 'redis:// URL of a Sentinel'),
+  secret('redis-sentinel-password', 'redisSentinelPassword', 'Password of the Sentinels themselves'),
+  bool('redis-use-cluster', false, 'redisUseCluster', 'Connect to a Redis Cluster'),
+  urls('redis-cluster-connection-urls', 'redisClusterConnectionUrls', 'redis:// URL of a cluster node'),
+  str('redis-ca-path', '', 'redisCaPem', 'PEM CA bundle to verify rediss:// servers'),
+  bool(
+    'redis-insecure-skip-tls-verify',
+    false,
+    'redisInsecureSkipTlsVerify',
+    "Do not verify Redis's TLS certificate (tests only)",
+  ),
 ]);
 
 const KUBERNETES = group('Kubernetes', [
@@ -197,6 +285,51 @@ const KUBERNETES = group('Kubernetes', [
     false,
     'kubeImpersonation',
     "Send authgate's service-account token with Impersonate-User/-Group instead of the user's ID token",
+  ),
+  str(
+    'kube-service-account-token-file',
+    '/var/run/secrets/kubernetes.io/serviceaccount/token',
+    'kubeServiceAccountTokenFile',
+    "authgate's service-account token for impersonation; re-read when it changes",
+  ),
+  str(
+    'kube-username-claim',
+    'email',
+    'kubeUsernameClaim',
+    'Impersonated user: email, sub, preferred_username or login',
+  ),
+  str(
+    'kube-username-prefix',
+    '',
+    'kubeUsernamePrefix',
+    "As the apiserver's --oidc-username-prefix: unset = none for email, else <issuer>#; - = none",
+  ),
+  str(
+    'kube-groups-prefix',
+    '',
+    'kubeGroupsPrefix',
+    'Prefix for impersonated groups, as --oidc-groups-prefix',
+  ),
+  bool('kube-impersonate-uid', false, 'kubeImpersonateUid', 'Also send Impersonate-Uid: <sub>'),
+  list('kube-extra-claim', 'kubeExtraClaims', 'KEY=CLAIM: send Impersonate-Extra-KEY from a claim'),
+  str('kube-apiserver-url', '', 'kubeApiserverUrl', 'Apiserver asked by /oauth2/whoami (turns it on)'),
+  str('kube-apiserver-ca', '', 'kubeApiserverCa', 'PEM CA file for --kube-apiserver-url'),
+  {
+    ...csv('kube-whoami-namespace', 'kubeWhoamiNamespaces', 'Namespace whose permissions whoami lists'),
+    default: ['default'],
+  },
+  bool(
+    'kube-whoami-after-sign-in',
+    true,
+    'kubeWhoamiAfterSignIn',
+    'After sign-in, show whoami instead of the target when Kubernetes grants no access',
+  ),
+  list('kube-cluster', 'kubeClusters', 'NAME=URL[,ca-file]: cluster offered in /oauth2/kubeconfig'),
+  str(
+    'kubeconfig-client-id',
+    '',
+    'kubeconfigClientId',
+    'Public client id for kubectl (kubelogin); turns on /oauth2/kubeconfig',
   ),
 ]);
 

@@ -27,6 +27,21 @@ export interface SkipAuthRouteOption {
   readonly pattern: string;
 }
 
+export type KubeUsernameClaim = 'email' | 'sub' | 'preferred_username' | 'login';
+
+/** One --kube-extra-claim KEY=CLAIM: key already lower-case. */
+export interface KubeExtraClaim {
+  readonly key: string;
+  readonly claim: string;
+}
+
+/** One --kube-cluster NAME=URL[,ca-file]: CA as PEM text ('' = system CAs). */
+export interface KubeCluster {
+  readonly name: string;
+  readonly url: string;
+  readonly caPem: string;
+}
+
 export interface Options {
   // --- server ---
   readonly httpAddress: { readonly host: string; readonly port: number };
@@ -38,6 +53,16 @@ export interface Options {
   readonly pingPath: string;
   readonly readyPath: string;
   readonly forceJsonErrors: boolean;
+  /** --https-address: where HTTPS is served, or null (off). */
+  readonly httpsAddress: { readonly host: string; readonly port: number } | null;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  /** Node's name for --tls-min-version. */
+  readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** --metrics-address: where Prometheus /metrics is served, or null (off). */
+  readonly metricsAddress: { readonly host: string; readonly port: number } | null;
+  /** After SIGTERM, how long /ready fails while connections are still accepted (ms). */
+  readonly shutdownGrace: number;
 
   // --- provider ---
   readonly provider: ProviderType;
@@ -62,7 +87,27 @@ export interface Options {
   readonly providerCaFiles: readonly string[];
   readonly sslInsecureSkipVerify: boolean;
   readonly prompt: string;
+  /** --backend-logout-url: called (GET) at sign-out; `{id_token}` is replaced by the session's ID token. */
+  readonly backendLogoutUrl: string;
+  /** Redirect to the issuer's end_session_endpoint at sign-out (RP-initiated logout). */
+  readonly oidcRpInitiatedLogout: boolean;
   readonly providerTimeout: number;
+
+  // --- github / google (src/config/buildProviders.ts) ---
+  readonly githubOrg: string;
+  /** --github-team split on commas. */
+  readonly githubTeams: readonly string[];
+  /** owner/repo. */
+  readonly githubRepo: string;
+  readonly githubToken: string;
+  readonly githubUsers: readonly string[];
+  /** GitHub API base ('' = https://api.github.com). */
+  readonly validateUrl: string;
+  readonly googleHostedDomains: readonly string[];
+  readonly googleGroups: readonly string[];
+  readonly googleAdminEmail: string;
+  /** Path of the service-account key file (checked at start, read by the provider). */
+  readonly googleServiceAccountJson: string;
 
   // --- who may enter ---
   readonly emailDomains: readonly string[];
@@ -77,6 +122,8 @@ export interface Options {
   readonly cookiePath: string;
   readonly cookieExpire: number;
   readonly cookieRefresh: number;
+  /** Refresh when the ID token has less than this many ms left (--token-refresh-margin). */
+  readonly tokenRefreshMargin: number;
   readonly cookieSecure: boolean;
   readonly cookieHttpOnly: boolean;
   readonly cookieSameSite: SameSite;
@@ -99,17 +146,62 @@ export interface Options {
   readonly upstreamTimeout: number;
   readonly flushInterval: number;
   readonly sslUpstreamInsecureSkipVerify: boolean;
+  /** --upstream-ca files (checked at start, re-read when they change): the only CAs trusted for https upstreams. */
+  readonly upstreamCaFiles: readonly string[];
   readonly skipAuthRoutes: readonly SkipAuthRouteOption[];
   /** Regex sources matched against the path: unauthenticated requests get 401 JSON, not a redirect. */
   readonly apiRoutes: readonly string[];
   readonly whitelistDomains: readonly string[];
   readonly skipProviderButton: boolean;
+  /** --custom-templates-dir ('' = built-in pages). */
+  readonly customTemplatesDir: string;
+  /** The templates read from it at start, file name -> text (src/http/pages/templates.ts); null without it. */
+  readonly customTemplates: Readonly<Partial<Record<string, string>>> | null;
+  /** --banner / --footer text. */
+  readonly banner: string;
+  readonly footer: string;
 
   // --- sessions ---
   readonly sessionStoreType: SessionStoreType;
+  /** Standalone Redis: redis:// or rediss:// URL ('' = unset). Credentials in it are overridden by the flags. */
+  readonly redisConnectionUrl: string;
+  readonly redisUsername: string;
+  readonly redisPassword: string;
+  readonly redisUseSentinel: boolean;
+  readonly redisSentinelMasterName: string;
+  readonly redisSentinelConnectionUrls: readonly string[];
+  readonly redisSentinelPassword: string;
+  readonly redisUseCluster: boolean;
+  readonly redisClusterConnectionUrls: readonly string[];
+  /** PEM CA bundle (contents, read at start) for rediss://; '' = the system's CAs. */
+  readonly redisCaPem: string;
+  readonly redisInsecureSkipTlsVerify: boolean;
 
   // --- kubernetes ---
   readonly kubeImpersonation: boolean;
+  /** authgate's own service-account token (re-read when it changes): sent as the bearer under impersonation. */
+  readonly kubeServiceAccountTokenFile: string;
+  /** Session field that becomes Impersonate-User. `login` is GitHub's name for preferred_username. */
+  readonly kubeUsernameClaim: KubeUsernameClaim;
+  /** Effective user-name prefix ('' = none), resolved like kube-apiserver's --oidc-username-prefix. */
+  readonly kubeUsernamePrefix: string;
+  /** Prepended to every group, like --oidc-groups-prefix; '' = none. */
+  readonly kubeGroupsPrefix: string;
+  /** Also send Impersonate-Uid: <sub>. */
+  readonly kubeImpersonateUid: boolean;
+  /** Impersonate-Extra-<key> from a session claim. */
+  readonly kubeExtraClaims: readonly KubeExtraClaim[];
+  /** Apiserver asked by /oauth2/whoami; '' = whoami off. */
+  readonly kubeApiserverUrl: string;
+  /** PEM CA bundle (contents) to verify the apiserver with; '' = the system's CAs. */
+  readonly kubeApiserverCa: string;
+  readonly kubeWhoamiNamespaces: readonly string[];
+  /** Effective: the flag AND an apiserver URL. */
+  readonly kubeWhoamiAfterSignIn: boolean;
+  /** Clusters offered in /oauth2/kubeconfig (from --kube-cluster, else the apiserver URL). */
+  readonly kubeClusters: readonly KubeCluster[];
+  /** Public client id kubectl's kubelogin signs in with; '' = /oauth2/kubeconfig off. */
+  readonly kubeconfigClientId: string;
 
   // --- logging ---
   readonly logLevel: LogLevel;

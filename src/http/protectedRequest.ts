@@ -5,12 +5,13 @@ import type { RequestInfo } from './requestInfo.js';
 import type { SessionState } from '../session/types.js';
 import { parseCookieHeader, stripCookies } from '../session/cookies.js';
 import { setForwardedHeaders } from '../proxy/forwardedHeaders.js';
-import { findSession } from './sessionGate.js';
-import { errorPage, signInPage } from './pages/pages.js';
+import { resolveSession, sendStoreUnavailable } from './sessionGate.js';
+import { addResponseCookies } from './responseCookies.js';
+import { errorPage, signInContinuePage, signInPage } from './pages/pages.js';
 import { sendHtml, sendJson, wantsJson } from './respond.js';
 import { requestIdOf } from './requestId.js';
-import { startSignIn } from './routes/signIn.js';
 import { isCanonicalPath } from './canonicalPath.js';
+import { noteRequest } from '../observability/requestNotes.js';
 
 /**
  * Prepares the request for the upstream: client identity headers out, our cookies out, forwarded headers set,
@@ -25,7 +26,10 @@ function prepareUpstreamHeaders(
   const h = req.headers;
   svc.identityHeaders.strip(h);
   if (h.cookie) {
-    const rest = stripCookies(h.cookie, (name) => svc.sessions.ownsCookie(name) || svc.store.ownsCookie(name));
+    const rest = stripCookies(
+      h.cookie,
+      (name) => svc.sessions.ownsCookie(name) || svc.store.ownsCookie(name),
+    );
     if (rest === null) delete h.cookie;
     else h.cookie = rest;
   }
@@ -63,35 +67,64 @@ export async function handleProtected(
   }
   let session: SessionState | null = null;
   if (!skipsAuth(svc, req, path)) {
-    session = await findSession(svc, parseCookieHeader(req.headers.cookie));
-    if (!session) return unauthenticated(svc, req, res, info, path);
+    const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
+    if (r.kind === 'unavailable') return unavailable(svc, req, res, path, r.reason);
+    if (r.kind === 'none') return unauthenticated(svc, req, res, info, path, r.clearCookies);
+    session = r.session;
+    addResponseCookies(req, r.setCookies);
   }
   prepareUpstreamHeaders(svc, req, info, session);
+  if (svc.options.requestLogging) {
+    noteRequest(req, {
+      user: session?.email || session?.sub,
+      upstream: upstream.origin,
+      clientIp: info.clientIp,
+    });
+  }
   upstream.web(req, res);
 }
 
-async function unauthenticated(
+function wantsJsonAnswer(svc: Services, req: IncomingMessage, path: string): boolean {
+  return svc.options.forceJsonErrors || svc.routes.isApiRoute(path) || wantsJson(req);
+}
+
+/** No usable session: JSON 401 for APIs and XHRs, else sign-in (keeping where the user was going). */
+function unauthenticated(
   svc: Services,
   req: IncomingMessage,
   res: ServerResponse,
   info: RequestInfo,
   path: string,
+  clearCookies: readonly string[],
 ) {
   const o = svc.options;
-  if (o.forceJsonErrors || svc.routes.isApiRoute(path) || wantsJson(req)) {
-    sendJson(res, 401, {
-      error: 'unauthorized',
-      message: 'Sign-in required.',
-      signIn: `${o.proxyPrefix}/sign_in`,
-    });
+  const extra = clearCookies.length > 0 ? { 'set-cookie': [...clearCookies] } : undefined;
+  if (wantsJsonAnswer(svc, req, path)) {
+    const body = { error: 'unauthorized', message: 'Sign-in required.', signIn: `${o.proxyPrefix}/sign_in` };
+    sendJson(res, 401, body, extra);
     return;
   }
   const target = info.uri.startsWith('/') && !info.uri.startsWith('//') ? info.uri : '/';
-  if (o.skipProviderButton) {
-    await startSignIn(svc, req, res, info, target);
-    return;
-  }
-  sendHtml(res, 401, signInPage(svc.pages, svc.provider.displayName, target));
+  // --skip-provider-button: a page that continues by itself, not a redirect, so that it can read the #fragment.
+  const page = o.skipProviderButton ? signInContinuePage : signInPage;
+  sendHtml(res, 401, page(svc.pages, svc.provider.displayName, target), extra);
+}
+
+/** The session store or the issuer is unreachable: a clear 503, and the browser keeps its cookie. */
+function unavailable(
+  svc: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  reason: string,
+): void {
+  if (reason === 'store_unavailable') return sendStoreUnavailable(svc, req, res);
+  const id = requestIdOf(req, svc.options.requestIdHeader);
+  const message =
+    'The identity provider is not reachable and your sign-in needs renewing. Try again in a moment.';
+  svc.log.warn({ requestId: id, reason }, 'session unavailable');
+  if (wantsJsonAnswer(svc, req, path)) sendJson(res, 503, { error: 'unavailable', message, requestId: id });
+  else sendHtml(res, 503, errorPage(svc.pages, 503, message, id));
 }
 
 /** WebSocket upgrades bypass every middleware: they are authenticated here the same way. */
@@ -110,8 +143,10 @@ export async function handleUpgrade(
   const info = svc.readInfo(req);
   let session: SessionState | null = null;
   if (!skipsAuth(svc, req, path)) {
-    session = await findSession(svc, parseCookieHeader(req.headers.cookie));
-    if (!session) return rejectUpgrade(socket, 401, 'Unauthorized');
+    const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
+    if (r.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (r.kind === 'none') return rejectUpgrade(socket, 401, 'Unauthorized');
+    session = r.session;
   }
   prepareUpstreamHeaders(svc, req, info, session);
   upstream.ws(req, socket, head);

@@ -36,9 +36,11 @@ export function createRequestInfoReader(options: Options): RequestInfoReader {
     if (!forwarded) {
       return finish(encrypted ? 'https' : 'http', directHost, directUri, peer, false);
     }
-    const proto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
+    // A list means a proxy appended to what the client sent: only the last entry, written by the trusted peer,
+    // is vouched for (the first would let a client choose the host that redirects are allowed to).
+    const proto = lastValue(req.headers['x-forwarded-proto'])?.toLowerCase();
     const scheme = proto === 'https' || proto === 'http' ? proto : encrypted ? 'https' : 'http';
-    const fwdHost = normaliseHost(firstValue(req.headers['x-forwarded-host']));
+    const fwdHost = normaliseHost(lastValue(req.headers['x-forwarded-host']));
     const fwdUri = firstValue(req.headers['x-forwarded-uri']);
     const uri = fwdUri && fwdUri.startsWith('/') && !fwdUri.startsWith('//') ? fwdUri : directUri;
     return finish(
@@ -75,6 +77,11 @@ function firstValue(value: string | string[] | undefined): string | undefined {
   if (v === undefined) return undefined;
   const comma = v.indexOf(',');
   return (comma === -1 ? v : v.slice(0, comma)).trim();
+}
+
+function lastValue(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value.at(-1) : value;
+  return v === undefined ? undefined : v.slice(v.lastIndexOf(',') + 1).trim();
 }
 
 /** A Host that is not a plain DNS name or IP literal (with optional port) is treated as absent. */

@@ -7,6 +7,10 @@ import { handleForwardAuth } from './routes/forwardAuth.js';
 import { errorPage } from './pages/pages.js';
 import { sendHtml, sendJson, wantsJson } from './respond.js';
 import { requestIdOf } from './requestId.js';
+import { isStoreUnavailable } from '../session/store.js';
+import { sendStoreUnavailable } from './sessionGate.js';
+import { requestNote } from '../observability/requestNotes.js';
+import { createRouteClassifier } from '../observability/routeClass.js';
 
 export interface RequestHandlers {
   request(req: IncomingMessage, res: ServerResponse): void;
@@ -28,6 +32,7 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
   const idHeader = o.requestIdHeader;
 
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+    if (isStoreUnavailable(err)) return sendStoreUnavailable(svc, req, res);
     const id = requestIdOf(req, idHeader);
     svc.log.error({ requestId: id, err: errorSummary(err) }, 'request failed');
     if (res.headersSent) res.destroy();
@@ -35,15 +40,36 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
     else sendHtml(res, 500, errorPage(svc.pages, 500, 'authgate could not complete this request.', id));
   };
 
-  const logLine = (req: IncomingMessage, res: ServerResponse, path: string, started: bigint) => {
-    res.once('finish', () => {
-      svc.log.info(
+  // Metrics are observed only when served (--metrics-address): one counter and one histogram per request.
+  const metrics = o.metricsAddress ? svc.metrics : null;
+  const routeClass = createRouteClassifier(o.proxyPrefix, [o.pingPath, o.readyPath]);
+  // The access log line holds only the strings and numbers built below, which no redact path (all nested,
+  // e.g. `*.idToken`) can match: without pino's redaction, formatting it costs ~4 us instead of ~11 us.
+  const accessLog = svc.log.child({}, { redact: [] });
+  /** 'close' also fires for a response cut short (client gone): it is logged and counted as 499, as nginx does. */
+  const whenDone = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    started: bigint,
+    log: boolean,
+  ) => {
+    res.once('close', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const status = res.writableFinished ? res.statusCode : 499;
+      metrics?.observeRequest(routeClass(path), status, seconds);
+      if (!log) return;
+      const note = requestNote(req);
+      accessLog.info(
         {
           requestId: requestIdOf(req, idHeader),
           method: req.method,
           path,
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          status,
+          durationMs: seconds * 1e3,
+          user: note?.user,
+          upstream: note?.upstream,
+          clientIp: note?.clientIp ?? svc.readInfo(req).clientIp,
         },
         'request',
       );
@@ -55,16 +81,23 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q === -1 ? url : url.slice(0, q);
-      if (logRequests && !excluded.has(path)) logLine(req, res, path, process.hrtime.bigint());
+      const log = logRequests && !excluded.has(path);
+      if (log || metrics) whenDone(req, res, path, process.hrtime.bigint(), log);
       if (path === o.pingPath) {
         res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
         res.end('OK');
         return;
       }
       if (path === o.readyPath) {
-        const ready = svc.provider.isReady() && !isShuttingDown();
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
-        res.end(ready ? 'OK' : isShuttingDown() ? 'shutting down' : 'identity provider not discovered yet');
+        const why = isShuttingDown()
+          ? 'shutting down'
+          : !svc.provider.isReady()
+            ? 'identity provider not discovered yet'
+            : !svc.sessions.isHealthy()
+              ? 'session store unavailable'
+              : '';
+        res.writeHead(why ? 503 : 200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+        res.end(why || 'OK');
         return;
       }
       if (path === authPath) {
@@ -82,6 +115,10 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
     upgrade(req, socket, head) {
       socket.on('error', () => socket.destroy());
       handleUpgrade(svc, req, socket, head).catch((err) => {
+        if (isStoreUnavailable(err) && socket.writable) {
+          socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
         svc.log.error({ requestId: requestIdOf(req, idHeader), err: errorSummary(err) }, 'upgrade failed');
         socket.destroy();
       });
@@ -89,23 +126,26 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
   };
 }
 
-/** An HTTP server with timeouts that keep slow or idle clients from holding resources forever. */
+/** Timeouts that keep slow or idle clients from holding resources forever (HTTP and HTTPS listeners alike). */
+export const SERVER_LIMITS = {
+  requestTimeout: 60_000,
+  headersTimeout: 20_000,
+  keepAliveTimeout: 65_000,
+  maxHeaderSize: 32 * 1024,
+} as const;
+
+/** A request that does not parse: a bare 400 (431 for oversized headers), then the connection closes. */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) return void socket.destroy();
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** The plain HTTP listener (HTTPS: src/http/tls.ts). */
 export function createHttpServer(handlers: RequestHandlers): http.Server {
-  const server = http.createServer(
-    {
-      requestTimeout: 60_000,
-      headersTimeout: 20_000,
-      keepAliveTimeout: 65_000,
-      maxHeaderSize: 32 * 1024,
-    },
-    handlers.request,
-  );
+  const server = http.createServer(SERVER_LIMITS, handlers.request);
   server.on('upgrade', handlers.upgrade);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) return socket.destroy();
-    const status =
-      err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
+  server.on('clientError', answerClientError);
   return server;
 }

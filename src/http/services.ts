@@ -9,6 +9,10 @@ import type { RequestInfoReader } from './requestInfo.js';
 import type { IdentityHeaderPlan } from '../proxy/identityHeaders.js';
 import type { UpstreamRouter } from '../proxy/upstreams.js';
 import type { PageContext } from './pages/pages.js';
+import type { SessionRefresher } from './sessionRefresh.js';
+import type { KubeServices } from '../kube/services.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Audit } from '../observability/audit.js';
 
 /** Route rules compiled once at start (src/authz/routes.ts). */
 export interface RouteRules {
@@ -32,6 +36,14 @@ export interface Services {
   readonly identityHeaders: IdentityHeaderPlan;
   readonly upstreams: UpstreamRouter;
   readonly pages: PageContext;
+  /** Single-flight token refresh (src/http/sessionRefresh.ts). */
+  readonly refresher: SessionRefresher;
+  /** Impersonation, whoami and kubeconfig; null when no --kube-* feature is on. */
+  readonly kube: KubeServices | null;
+  /** Prometheus counters and histograms (always counted; served only with --metrics-address). */
+  readonly metrics: Metrics;
+  /** Audit lines and their counters: sign-ins, refusals, refreshes, sign-outs. */
+  readonly audit: Audit;
   /** Epoch seconds; injectable for tests. */
   now(): number;
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Options } from '../config/options.js';
 import type { SessionState } from '../session/types.js';
+import type { ImpersonationPlan } from '../kube/credentials.js';
 
 /**
  * Every header that could carry an identity to an upstream. A client must never be able to send one of
@@ -26,7 +27,8 @@ const IDENTITY_HEADERS = new Set([
 ]);
 const IDENTITY_PREFIXES = ['x-auth-request-', 'impersonate-', 'x-remote-'];
 
-export type HeaderList = ReadonlyArray<readonly [string, string]>;
+/** Several values under one name are sent as several header lines (Impersonate-Group). */
+export type HeaderList = ReadonlyArray<readonly [string, string | string[]]>;
 
 export interface IdentityHeaderPlan {
   /** Removes every client-sent identity header from `headers` in place. */
@@ -38,10 +40,15 @@ export interface IdentityHeaderPlan {
 export function createIdentityHeaderPlan(
   options: Options,
   onLargeBearer?: (bytes: number) => void,
+  impersonation?: ImpersonationPlan,
 ): IdentityHeaderPlan {
   const exact = new Set(IDENTITY_HEADERS);
   if (options.passIdTokenHeader) exact.add(options.passIdTokenHeader.toLowerCase().replaceAll('_', '-'));
   const memo = new WeakMap<SessionState, HeaderList>();
+  // Under --kube-impersonation the user's bearer is replaced by authgate's own token, which rotates: the
+  // per-session list is rebuilt only when the token it was built with is no longer the current one.
+  const impersonating = options.kubeImpersonation && impersonation ? impersonation : null;
+  const withToken = new WeakMap<SessionState, { token: string; list: HeaderList }>();
   let warned = false;
 
   const isIdentityHeader = (name: string): boolean => {
@@ -52,8 +59,8 @@ export function createIdentityHeaderPlan(
   };
 
   const build = (s: SessionState): HeaderList => {
-    const out: Array<readonly [string, string]> = [];
-    if (options.passAuthorizationHeader && s.idToken) {
+    const out: Array<readonly [string, string | string[]]> = [];
+    if (options.passAuthorizationHeader && s.idToken && !impersonating) {
       out.push(['authorization', `Bearer ${s.idToken}`]);
       if (!warned && s.idToken.length > 6144 && onLargeBearer) {
         warned = true;
@@ -83,7 +90,18 @@ export function createIdentityHeaderPlan(
         list = build(session);
         memo.set(session, list);
       }
-      return list;
+      if (!impersonating) return list;
+      const token = impersonating.token();
+      const hit = withToken.get(session);
+      if (hit && hit.token === token) return hit.list;
+      const mapped = impersonating.headersFor(session);
+      // An identity authgate refuses to impersonate (a system: name from before a configuration change)
+      // goes upstream with no credential at all: anonymous, never as authgate's service account.
+      const full: HeaderList = mapped.ok
+        ? [['authorization', `Bearer ${token}`], ...mapped.headers, ...list]
+        : list;
+      withToken.set(session, { token, list: full });
+      return full;
     },
   };
 }

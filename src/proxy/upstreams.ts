@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin } from 'http-proxy-middleware';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from '../config/options.js';
+import { takeResponseCookies } from '../http/responseCookies.js';
+import type { UpstreamTls } from './upstreamTls.js';
 
 export type ProxyErrorHandler = (
   err: Error,
@@ -20,6 +22,23 @@ export interface UpstreamRoute {
   ws(req: IncomingMessage, socket: Socket, head: Buffer): void;
 }
 
+/**
+ * Runs before the upstream's headers are copied to the client: merges a refreshed session's cookies in, and
+ * keeps HTML documents that set no caching of their own out of every cache (the back button after sign-out).
+ */
+function adjustUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage): void {
+  const h = proxyRes.headers;
+  const cookies = takeResponseCookies(req);
+  if (cookies) h['set-cookie'] = [...(h['set-cookie'] ?? []), ...cookies];
+  if (
+    h['cache-control'] === undefined &&
+    h['expires'] === undefined &&
+    h['content-type']?.startsWith('text/html')
+  ) {
+    h['cache-control'] = 'no-store';
+  }
+}
+
 export interface UpstreamRouter {
   /** The upstream whose path prefix is the longest one `path` starts with, or null. */
   match(path: string): UpstreamRoute | null;
@@ -30,18 +49,24 @@ export interface UpstreamRouter {
  * One proxy (and one keep-alive agent) per --upstream, built at start: nothing is constructed per request.
  * The request path is forwarded as it came (oauth2-proxy semantics); the upstream URL's path is the route.
  */
-export function createUpstreamRouter(options: Options, onError: ProxyErrorHandler): UpstreamRouter {
+export function createUpstreamRouter(
+  options: Options,
+  onError: ProxyErrorHandler,
+  /** Agents for https upstreams that follow --upstream-ca (src/proxy/upstreamTls.ts). */
+  tls?: UpstreamTls,
+): UpstreamRouter {
   const agents: Array<http.Agent> = [];
   const routes: UpstreamRoute[] = [...options.upstreams]
     .sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
     .map((upstream) => {
       const secure = upstream.url.protocol === 'https:';
       const agent = secure
-        ? new https.Agent({
+        ? (tls?.createAgent() ??
+          new https.Agent({
             keepAlive: true,
             maxSockets: 256,
             rejectUnauthorized: !options.sslUpstreamInsecureSkipVerify,
-          })
+          }))
         : new http.Agent({ keepAlive: true, maxSockets: 256 });
       agents.push(agent);
       const origin = upstream.url.origin;
@@ -57,6 +82,7 @@ export function createUpstreamRouter(options: Options, onError: ProxyErrorHandle
         plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
         on: {
           error: (err, req, res) => onError(err, req, res as ServerResponse | Socket, origin),
+          proxyRes: (proxyRes, req) => adjustUpstreamResponse(proxyRes, req),
         },
       });
       const prefix = upstream.pathPrefix;

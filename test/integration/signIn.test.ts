@@ -97,13 +97,29 @@ describe('sign-in through a real OIDC issuer, bearer checked as kube-apiserver c
     expect(xhr.json()).toMatchObject({ error: 'unauthorized' });
   });
 
-  it('sign-out clears the session cookie', async () => {
-    const browser = new BrowserClient();
-    await browser.follow(`${ag.url}/oauth2/start?rd=/`);
-    expect((await browser.get(`${ag.url}/oauth2/userinfo`)).status).toBe(200);
-    const out = await browser.get(`${ag.url}/oauth2/sign_out`);
-    expect(out.status).toBe(200);
-    expect((await browser.get(`${ag.url}/oauth2/userinfo`)).status).toBe(401);
+  it('sign-out clears the session cookie (locally, without provider sign-out when turned off)', async () => {
+    const local = await startAuthgate([
+      `--oidc-issuer-url=${issuer.url}`,
+      `--client-id=${issuer.clientId}`,
+      `--client-secret=${issuer.clientSecret}`,
+      `--cookie-secret=${TEST_COOKIE_SECRET}`,
+      '--cookie-secure=false',
+      '--email-domain=example.com',
+      '--oidc-rp-initiated-logout=false',
+      `--upstream=${apiserver.url}/`,
+    ]);
+    try {
+      const browser = new BrowserClient();
+      await browser.follow(`${local.url}/oauth2/start?rd=/`);
+      expect((await browser.get(`${local.url}/oauth2/userinfo`)).status).toBe(200);
+      const out = await browser.get(`${local.url}/oauth2/sign_out`);
+      expect(out.status).toBe(200);
+      expect(out.body).toContain('signed out');
+      expect(out.header('clear-site-data')).toBe('"cache"');
+      expect((await browser.get(`${local.url}/oauth2/userinfo`)).status).toBe(401);
+    } finally {
+      await local.stop();
+    }
   });
 
   it('/ping answers at once and /ready once discovery succeeded', async () => {

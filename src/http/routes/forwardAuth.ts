@@ -3,8 +3,9 @@ import type { Services } from '../services.js';
 import type { SessionState } from '../../session/types.js';
 import { checkAuthQuery, parseAuthQuery, type AuthQueryRules } from '../../authz/authQuery.js';
 import { parseCookieHeader } from '../../session/cookies.js';
-import { findSession } from '../sessionGate.js';
+import { findSession, resolveSession } from '../sessionGate.js';
 import { sendJson } from '../respond.js';
+import { noteRequest } from '../../observability/requestNotes.js';
 
 /** Parsed /oauth2/auth query rules, keyed by the raw query string: ingresses repeat the same few URLs. */
 const ruleCache = new Map<string, AuthQueryRules>();
@@ -48,18 +49,36 @@ export async function handleForwardAuth(
   res: ServerResponse,
   rawQuery: string,
 ): Promise<void> {
-  const session = await findSession(svc, parseCookieHeader(req.headers.cookie));
-  if (!session) {
-    res.writeHead(401, { 'cache-control': 'no-store', 'content-length': '0' });
+  const info = svc.readInfo(req);
+  const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
+  if (r.kind === 'unavailable') {
+    res.writeHead(503, { 'cache-control': 'no-store', 'content-length': '0' });
     res.end();
     return;
+  }
+  if (r.kind === 'none') {
+    const headers: Record<string, string | string[]> = { 'cache-control': 'no-store', 'content-length': '0' };
+    if (r.clearCookies.length > 0) headers['set-cookie'] = [...r.clearCookies];
+    res.writeHead(401, headers);
+    res.end();
+    return;
+  }
+  const session = r.session;
+  if (svc.options.requestLogging) {
+    noteRequest(req, { user: session.email || session.sub, clientIp: info.clientIp });
   }
   if (rawQuery && !checkAuthQuery(session, rulesFor(rawQuery))) {
     res.writeHead(403, { 'cache-control': 'no-store', 'content-length': '0' });
     res.end();
     return;
   }
-  res.writeHead(202, { ...answerHeaders(svc, session), 'content-length': '0' });
+  const headers: Record<string, string | string[]> = {
+    ...answerHeaders(svc, session),
+    'content-length': '0',
+  };
+  // A refreshed session goes back to the browser through the ingress (auth_request_set $upstream_http_set_cookie).
+  if (r.setCookies.length > 0) headers['set-cookie'] = [...r.setCookies];
+  res.writeHead(202, headers);
   res.end();
 }
 

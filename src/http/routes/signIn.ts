@@ -4,12 +4,15 @@ import type { Services } from '../services.js';
 import type { RequestInfo } from '../requestInfo.js';
 import type { CsrfState, SessionState } from '../../session/types.js';
 import { ProviderError } from '../../errors.js';
+import { AccessRefusedError } from '../../providers/refusal.js';
 import { decideAccess } from '../../authz/decide.js';
-import { pickRedirect } from '../../redirect/validator.js';
+import { pickRedirect, validateRedirect, type RedirectContext } from '../../redirect/validator.js';
 import { parseCookieHeader } from '../../session/cookies.js';
-import { errorPage, forbiddenPage, signInPage } from '../pages/pages.js';
+import { errorPage, forbiddenPage, FRAGMENT_PARAM, signInPage } from '../pages/pages.js';
 import { sendHtml } from '../respond.js';
 import { requestIdOf } from '../requestId.js';
+import type { AuditFields } from '../../observability/audit.js';
+import type { SignInOutcome } from '../../observability/metrics.js';
 
 /** Where to go after sign-in: rd, then X-Auth-Request-Redirect, then (trusted proxy only) the original URL. */
 export function redirectTarget(
@@ -25,7 +28,31 @@ export function redirectTarget(
   if (info.forwarded && info.host && !info.path.startsWith(`${svc.options.proxyPrefix}/`)) {
     candidates.push(`${info.scheme}://${info.host}${info.uri}`);
   }
-  return pickRedirect(candidates, { whitelist: svc.whitelist, ownHost: info.host });
+  const ctx = { whitelist: svc.whitelist, ownHost: info.host };
+  return withFragment(pickRedirect(candidates, ctx), query.get(FRAGMENT_PARAM), ctx);
+}
+
+/**
+ * The `#fragment` the sign-in page's script read (hash routes: `#/pod/x?tab=logs`) appended to the target that
+ * was already chosen and validated. The combination is validated again and dropped when refused, so a fragment
+ * can never turn a safe target into an unsafe one; a target that has its own fragment keeps it.
+ */
+export function withFragment(target: string, fragment: string | null, ctx: RedirectContext): string {
+  if (!fragment || target.includes('#')) return target;
+  return validateRedirect(`${target}#${fragment}`, ctx) ?? target;
+}
+
+/**
+ * /oauth2/start opened by the browser as a page (Sec-Fetch-Dest: document, sent over https and to localhost)
+ * without the sign-in form's fragment field: nothing has read the fragment yet, and a redirect to the provider
+ * would lose it at the provider's login form. Such a request gets the page that reads it and continues.
+ */
+export function needsFragmentPage(req: IncomingMessage, query: URLSearchParams): boolean {
+  return (
+    req.headers['sec-fetch-dest'] === 'document' &&
+    req.headers['sec-fetch-mode'] === 'navigate' &&
+    !query.has(FRAGMENT_PARAM)
+  );
 }
 
 function callbackUrl(svc: Services, info: RequestInfo): string {
@@ -106,11 +133,8 @@ export async function handleCallback(
 ): Promise<void> {
   const id = requestIdOf(req, svc.options.requestIdHeader);
   const query = new URL(req.url ?? '/', 'http://x').searchParams;
-  const audit = (outcome: string, extra: Record<string, unknown>) =>
-    svc.log.info(
-      { audit: 'sign_in', outcome, clientIp: info.clientIp, requestId: id, ...extra },
-      `sign-in ${outcome}`,
-    );
+  const audit = (outcome: SignInOutcome, extra: AuditFields) =>
+    svc.audit.signIn(outcome, { clientIp: info.clientIp, requestId: id, ...extra });
   const refuse = (status: number, message: string, reason: string) => {
     audit('refused', { reason });
     sendHtml(res, status, errorPage(svc.pages, status, message, id));
@@ -144,6 +168,14 @@ export async function handleCallback(
       codeVerifier: csrf.codeVerifier,
     });
   } catch (err) {
+    if (err instanceof AccessRefusedError) {
+      // A provider restriction (GitHub org/team/repo/user, Google hosted domain/group): same page as the rules below.
+      audit('forbidden', { user: err.who.user, email: err.who.email, rule: err.rule });
+      sendHtml(res, 403, forbiddenPage(svc.pages, 'Your account is not permitted to use this application.'), {
+        'set-cookie': clearCsrf,
+      });
+      return;
+    }
     const e =
       err instanceof ProviderError ? err : new ProviderError('provider_error', 'Sign-in failed.', 502);
     audit('refused', { reason: e.code });
@@ -158,6 +190,14 @@ export async function handleCallback(
     sendHtml(res, 403, forbiddenPage(svc.pages, 'Your account is not permitted to use this application.'), {
       'set-cookie': clearCsrf,
     });
+    return;
+  }
+  // Never impersonate a system: name (system:masters is cluster-admin) unless a prefix makes it safe.
+  const kubeRefusal = svc.kube?.refusal(identity);
+  if (kubeRefusal) {
+    audit('forbidden', { user: identity.sub, email: identity.email, rule: kubeRefusal.rule });
+    const message = `Kubernetes cannot be told who you are: ${kubeRefusal.detail}.`;
+    sendHtml(res, 403, forbiddenPage(svc.pages, message), { 'set-cookie': clearCsrf });
     return;
   }
   const now = svc.now();
@@ -180,7 +220,7 @@ export async function handleCallback(
   audit('success', { user: identity.sub, email: identity.email, groups: identity.groups.length });
   const target = pickRedirect([csrf.redirect], { whitelist: svc.whitelist, ownHost: info.host });
   res.writeHead(302, {
-    location: target,
+    location: svc.kube ? await svc.kube.landing(session, target) : target,
     'set-cookie': [...sessionCookies, clearCsrf],
     'cache-control': 'no-store',
   });

@@ -1,0 +1,17 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Set-Cookie values to add to the upstream's answer for this request (a refreshed session). Kept per request
+ * object and merged in when the upstream's headers arrive, because the proxy copies those headers over ours.
+ */
+const pending = new WeakMap<IncomingMessage, readonly string[]>();
+
+export function addResponseCookies(req: IncomingMessage, cookies: readonly string[]): void {
+  if (cookies.length > 0) pending.set(req, cookies);
+}
+
+export function takeResponseCookies(req: IncomingMessage): readonly string[] | undefined {
+  const cookies = pending.get(req);
+  if (cookies) pending.delete(req);
+  return cookies;
+}

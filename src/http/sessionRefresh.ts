@@ -1,0 +1,145 @@
+import type { Logger } from '../observability/logger.js';
+import type { Audit } from '../observability/audit.js';
+import type { Provider, ProviderIdentity } from '../providers/types.js';
+import type { LoadedSession, SessionStore } from '../session/store.js';
+import type { SessionState } from '../session/types.js';
+import { ProviderError } from '../errors.js';
+
+/** When a session's tokens must be renewed before they are forwarded. Pure. */
+export function needsRefresh(
+  s: SessionState,
+  now: number,
+  marginSeconds: number,
+  cookieRefreshSeconds: number,
+): boolean {
+  if (s.tokenExpiresAt !== 0 && s.tokenExpiresAt - now <= marginSeconds) return true;
+  return cookieRefreshSeconds > 0 && now - s.refreshedAt >= cookieRefreshSeconds;
+}
+
+export type RefreshOutcome =
+  | { readonly kind: 'refreshed'; readonly session: SessionState; readonly setCookies: readonly string[] }
+  /** The issuer refused the refresh token (revoked, expired): the session is over. */
+  | { readonly kind: 'ended'; readonly reason: string }
+  /** The issuer could not be reached: the caller keeps the current tokens while they are still valid. */
+  | { readonly kind: 'failed'; readonly reason: string };
+
+export interface RefresherDeps {
+  readonly provider: Provider;
+  readonly sessions: SessionStore;
+  readonly log: Logger;
+  /** Records every refresh outcome (log line and counter). */
+  readonly audit: Audit;
+  readonly keepAccessToken: boolean;
+}
+
+const RECENT_TTL_SECONDS = 30;
+const RECENT_MAX = 10_000;
+const LOCK_TTL_MS = 15_000;
+
+/**
+ * Single-flight refresh. Issuers rotate refresh tokens and refuse a used one, and the dashboard fires many
+ * requests at once: so concurrent requests of one session share ONE refresh (keyed by the exact cookie value),
+ * and requests that arrive with the old cookie shortly after (the browser has not stored the new one yet) reuse
+ * its result instead of redeeming the spent refresh token. With a shared store (Redis) a lock extends the
+ * single flight across replicas.
+ */
+export class SessionRefresher {
+  private readonly inflight = new Map<string, Promise<RefreshOutcome>>();
+  private readonly recent = new Map<string, { outcome: RefreshOutcome; until: number }>();
+
+  constructor(private readonly deps: RefresherDeps) {}
+
+  refresh(
+    loaded: LoadedSession,
+    host: string,
+    cookies: ReadonlyMap<string, string>,
+    now: number,
+  ): Promise<RefreshOutcome> {
+    const done = this.recent.get(loaded.sealed);
+    if (done && done.until > now) return Promise.resolve(done.outcome);
+    let pending = this.inflight.get(loaded.sealed);
+    if (!pending) {
+      pending = this.run(loaded, host, cookies, now).finally(() => this.inflight.delete(loaded.sealed));
+      this.inflight.set(loaded.sealed, pending);
+    }
+    return pending;
+  }
+
+  private async run(
+    loaded: LoadedSession,
+    host: string,
+    cookies: ReadonlyMap<string, string>,
+    now: number,
+  ): Promise<RefreshOutcome> {
+    const lock = this.deps.sessions.lock;
+    let release: (() => Promise<void>) | null = null;
+    if (lock) {
+      release = await lock.acquireLock(loaded.sealed, LOCK_TTL_MS);
+      if (!release) {
+        // Another replica is refreshing this session: wait for it, then read what it stored.
+        await lock.waitForUnlock(loaded.sealed, LOCK_TTL_MS);
+        const reread = await this.deps.sessions.load(cookies, now);
+        if (reread && reread.state.refreshedAt > loaded.state.refreshedAt) {
+          return this.remember(
+            loaded.sealed,
+            { kind: 'refreshed', session: reread.state, setCookies: [] },
+            now,
+          );
+        }
+        release = await lock.acquireLock(loaded.sealed, LOCK_TTL_MS);
+      }
+    }
+    try {
+      return await this.redeem(loaded, host, cookies, now);
+    } finally {
+      await release?.().catch(() => undefined);
+    }
+  }
+
+  private async redeem(
+    loaded: LoadedSession,
+    host: string,
+    cookies: ReadonlyMap<string, string>,
+    now: number,
+  ): Promise<RefreshOutcome> {
+    const { provider, sessions, audit } = this.deps;
+    const old = loaded.state;
+    let identity: ProviderIdentity;
+    try {
+      if (!provider.refresh || !old.refreshToken) return { kind: 'ended', reason: 'no_refresh_token' };
+      identity = await provider.refresh(old);
+    } catch (err) {
+      const code = err instanceof ProviderError ? err.code : 'provider_unreachable';
+      if (code === 'invalid_grant') {
+        audit.refresh('ended', { user: old.sub, email: old.email, reason: code });
+        return this.remember(loaded.sealed, { kind: 'ended', reason: code }, now);
+      }
+      audit.refresh('failed', { user: old.sub, email: old.email, reason: code });
+      return { kind: 'failed', reason: code };
+    }
+    const session: SessionState = {
+      ...old,
+      email: identity.email || old.email,
+      emailVerified: identity.emailVerified ?? old.emailVerified,
+      preferredUsername: identity.preferredUsername || old.preferredUsername,
+      groups: identity.groups.length > 0 || identity.idToken ? identity.groups : old.groups,
+      idToken: identity.idToken || old.idToken,
+      accessToken: this.deps.keepAccessToken ? identity.accessToken : '',
+      refreshToken: identity.refreshToken || old.refreshToken,
+      tokenExpiresAt: identity.tokenExpiresAt,
+      refreshedAt: now,
+    };
+    const setCookies = await sessions.save(session, host, cookies, now, { reuseTicketFrom: loaded });
+    audit.refresh('success', { user: old.sub, email: old.email });
+    return this.remember(loaded.sealed, { kind: 'refreshed', session, setCookies }, now);
+  }
+
+  private remember(sealed: string, outcome: RefreshOutcome, now: number): RefreshOutcome {
+    if (this.recent.size >= RECENT_MAX) {
+      for (const [key, entry] of this.recent) if (entry.until <= now) this.recent.delete(key);
+      if (this.recent.size >= RECENT_MAX) this.recent.clear();
+    }
+    this.recent.set(sealed, { outcome, until: now + RECENT_TTL_SECONDS });
+    return outcome;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * What the request line should say that only the handler learns: who the user was, which upstream answered, the
+ * client IP it already computed. Kept per request object (a WeakMap: nothing to clean up) and read once, when the
+ * response ends. Identity only: never tokens or cookies.
+ */
+import type { IncomingMessage } from 'node:http';
+
+export interface RequestNote {
+  /** Email, else the subject. */
+  readonly user?: string;
+  /** The upstream's origin. */
+  readonly upstream?: string;
+  readonly clientIp?: string;
+}
+
+const notes = new WeakMap<IncomingMessage, RequestNote>();
+
+export function noteRequest(req: IncomingMessage, note: RequestNote): void {
+  notes.set(req, note);
+}
+
+export function requestNote(req: IncomingMessage): RequestNote | undefined {
+  return notes.get(req);
+}
