@@ -44,7 +44,17 @@ export function toProviderError(
         cause: err,
       });
     }
-    if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || code === 'OAUTH_RESPONSE_IS_NOT_JSON') {
+    // No code: openid-client wrapping a network failure (its cause is fetch's TypeError), not a bad token.
+    if (code === '' && (err.cause as Error | undefined)?.name === 'TypeError') {
+      return new ProviderError('provider_unreachable', 'The identity provider could not be reached.', 503, {
+        cause: err,
+      });
+    }
+    if (
+      code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' ||
+      code === 'OAUTH_RESPONSE_IS_NOT_JSON' ||
+      code === 'OAUTH_PARSE_ERROR'
+    ) {
       return new ProviderError('provider_error', 'The identity provider sent an unusable answer.', 502, {
         cause: err,
       });

@@ -6,6 +6,7 @@ import { ProviderError } from '../errors.js';
 import { createProviderFetch } from './httpClient.js';
 import { identityFromClaims, type ClaimMapping } from './claims.js';
 import { toProviderError } from './errors.js';
+import { createIdTokenSignatureCheck, type IdTokenSignatureCheck } from './idTokenSignature.js';
 
 export interface OidcProviderConfig {
   readonly issuerUrl: string;
@@ -41,6 +42,7 @@ export class OidcProvider implements Provider {
   readonly type: string;
   readonly displayName: string;
   private config: client.Configuration | null = null;
+  private checkSignature: IdTokenSignatureCheck | null = null;
   private scope = '';
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -144,7 +146,10 @@ export class OidcProvider implements Provider {
     config.timeout = Math.ceil(cfg.timeoutMs / 1000);
     // Verify the ID token's signature against the issuer's keys, not only the TLS channel: an http:// issuer
     // (Dex in-cluster) has no TLS, and the token is handed on to kube-apiserver as a credential.
-    client.enableNonRepudiationChecks(config);
+    const jwksUri = config.serverMetadata().jwks_uri;
+    if (!jwksUri) throw new ProviderError('provider_error', 'The issuer publishes no JWKS.', 502);
+    const alg = config.clientMetadata().id_token_signed_response_alg ?? 'RS256';
+    this.checkSignature = createIdTokenSignatureCheck(jwksUri, alg, { timeoutMs: cfg.timeoutMs, fetch: fetchImpl });
     return config;
   }
 
@@ -186,7 +191,7 @@ export class OidcProvider implements Provider {
         },
         { redirect_uri: params.redirectUri },
       );
-      return this.toIdentity(tokens, '');
+      return await this.toIdentity(tokens, '');
     } catch (err) {
       throw toProviderError(err, 'redeem');
     }
@@ -198,7 +203,7 @@ export class OidcProvider implements Provider {
       throw new ProviderError('invalid_grant', 'The session cannot be renewed.', 401);
     try {
       const tokens = await client.refreshTokenGrant(config, session.refreshToken);
-      return this.toIdentity(tokens, session.refreshToken);
+      return await this.toIdentity(tokens, session.refreshToken);
     } catch (err) {
       throw toProviderError(err, 'refresh');
     }
@@ -213,14 +218,16 @@ export class OidcProvider implements Provider {
     return client.buildEndSessionUrl(config, params);
   }
 
-  private toIdentity(
+  private async toIdentity(
     tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
     previousRefreshToken: string,
-  ): ProviderIdentity {
+  ): Promise<ProviderIdentity> {
     const claims = tokens.claims();
     if (!claims || typeof tokens.id_token !== 'string') {
       throw new ProviderError('id_token_missing', 'The identity provider returned no ID token.', 502);
     }
+    if (!this.checkSignature) throw new ProviderError('provider_unreachable', 'The identity provider is not available yet.', 503);
+    await this.checkSignature(tokens.id_token);
     return identityFromClaims(
       claims as Record<string, unknown>,
       {

@@ -53,7 +53,7 @@ describe('TOML (oauth2-proxy format)', () => {
   });
 
   it('names oauth2-proxy options authgate does not implement as such', () => {
-    const { argv, files } = withFile('/c.cfg', 'github_org = "acme"\n');
+    const { argv, files } = withFile('/c.cfg', 'keycloak_group = "acme"\n');
     expect(configErrorOf(argv, {}, files).problems[0]?.message).toBe(
       'in /c.cfg is an oauth2-proxy option that authgate does not implement',
     );

@@ -80,14 +80,14 @@ describe('environment variables', () => {
 
   it('warns about unknown OAUTH2_PROXY_ variables instead of failing', () => {
     const result = load(VALID_ARGV, {
-      OAUTH2_PROXY_GITHUB_ORG: 'acme',
+      OAUTH2_PROXY_KEYCLOAK_GROUP: 'acme',
       OAUTH2_PROXY_COOKIE_SECERT: 'x',
       PATH: '/bin',
     });
     expect(result.kind).toBe('run');
     expect(result.warnings).toEqual([
       'OAUTH2_PROXY_COOKIE_SECERT is not supported by authgate, ignored (did you mean OAUTH2_PROXY_COOKIE_SECRET?)',
-      'OAUTH2_PROXY_GITHUB_ORG is not supported by authgate, ignored',
+      'OAUTH2_PROXY_KEYCLOAK_GROUP is not supported by authgate, ignored',
     ]);
   });
 

@@ -16,8 +16,8 @@ describe('each problem on its own', () => {
     ['unknown flag', [...VALID_ARGV, '--cookie-secure-x'], '--cookie-secure-x', 'is not a known flag'],
     [
       'oauth2-proxy flag authgate lacks',
-      [...VALID_ARGV, '--github-org=acme'],
-      '--github-org',
+      [...VALID_ARGV, '--keycloak-group=admins'],
+      '--keycloak-group',
       'does not implement',
     ],
     ['missing client-id', validArgvWithout('client-id'), '--client-id', 'is missing'],
