@@ -22,12 +22,20 @@ function rulesFor(rawQuery: string): AuthQueryRules {
 }
 
 /** The headers /oauth2/auth answers with, per flags (as oauth2-proxy names them). */
-function answerHeaders(svc: Services, s: SessionState): Record<string, string> {
+function answerHeaders(svc: Services, s: SessionState): Record<string, string | string[]> {
   const o = svc.options;
-  const h: Record<string, string> = { 'cache-control': 'no-store' };
+  const h: Record<string, string | string[]> = { 'cache-control': 'no-store' };
   const user = o.preferEmailToUser && s.email ? s.email : s.sub;
   h['gap-auth'] = user || s.email;
-  if (o.setAuthorizationHeader && s.idToken) h.authorization = `Bearer ${s.idToken}`;
+  if (o.setAuthorizationHeader && o.kubeImpersonation) {
+    // The same credential the data path sends: authgate's service-account bearer plus Impersonate-* (one
+    // Impersonate-Group line per group), never the user's own token.
+    for (const [name, value] of svc.identityHeaders.forSession(s)) {
+      if (name === 'authorization' || name.startsWith('impersonate-')) h[name] = value;
+    }
+  } else if (o.setAuthorizationHeader && s.idToken) {
+    h.authorization = `Bearer ${s.idToken}`;
+  }
   if (o.setXAuthRequest) {
     if (user) h['x-auth-request-user'] = user;
     if (s.email) h['x-auth-request-email'] = s.email;
@@ -65,7 +73,7 @@ export async function handleForwardAuth(
   }
   const session = r.session;
   if (svc.options.requestLogging) {
-    noteRequest(req, { user: session.email || session.sub, clientIp: info.clientIp });
+    noteRequest(req, { user: session.sub, email: session.email, clientIp: info.clientIp });
   }
   if (rawQuery && !checkAuthQuery(session, rulesFor(rawQuery))) {
     res.writeHead(403, { 'cache-control': 'no-store', 'content-length': '0' });
