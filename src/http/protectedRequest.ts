@@ -76,7 +76,8 @@ export async function handleProtected(
   prepareUpstreamHeaders(svc, req, info, session);
   if (svc.options.requestLogging) {
     noteRequest(req, {
-      user: session?.email || session?.sub,
+      user: session?.sub,
+      email: session?.email,
       upstream: upstream.origin,
       clientIp: info.clientIp,
     });

@@ -68,6 +68,7 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
           status,
           durationMs: seconds * 1e3,
           user: note?.user,
+          email: note?.email,
           upstream: note?.upstream,
           clientIp: note?.clientIp ?? svc.readInfo(req).clientIp,
         },
@@ -132,13 +133,19 @@ export const SERVER_LIMITS = {
   headersTimeout: 20_000,
   keepAliveTimeout: 65_000,
   maxHeaderSize: 32 * 1024,
+  // How often the two timeouts above are enforced (Node's default, 30 s, lets a slow client overstay by that much).
+  connectionsCheckingInterval: 1_000,
 } as const;
 
 /** A request that does not parse: a bare 400 (431 for oversized headers), then the connection closes. */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable) return void socket.destroy();
   const status =
-    err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 

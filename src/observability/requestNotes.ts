@@ -6,8 +6,9 @@
 import type { IncomingMessage } from 'node:http';
 
 export interface RequestNote {
-  /** Email, else the subject. */
+  /** The subject, as in the audit lines. */
   readonly user?: string;
+  readonly email?: string;
   /** The upstream's origin. */
   readonly upstream?: string;
   readonly clientIp?: string;

@@ -77,12 +77,17 @@ export function createUpstreamRouter(
         xfwd: false,
         agent,
         secure: !options.sslUpstreamInsecureSkipVerify,
-        proxyTimeout: options.upstreamTimeout,
         ejectPlugins: true,
         plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
         on: {
           error: (err, req, res) => onError(err, req, res as ServerResponse | Socket, origin),
           proxyRes: (proxyRes, req) => adjustUpstreamResponse(proxyRes, req),
+          // Our own timer, not httpxy's proxyTimeout: that one destroys the request without a reason, which
+          // surfaces as "socket hang up" and would be answered 502 instead of 504.
+          proxyReq: (proxyReq) =>
+            void proxyReq.setTimeout(options.upstreamTimeout, () =>
+              proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' })),
+            ),
         },
       });
       const prefix = upstream.pathPrefix;
