@@ -15,6 +15,7 @@ text-align:center;font-weight:600}
 .banner p{margin:0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:14px;box-shadow:0 6px 24px rgba(15,23,42,.08);
 padding:2rem 2rem 1.75rem;width:100%;max-width:30rem}
+.card>:last-child{margin-bottom:0}
 .mark{display:block;color:var(--accent);margin:0 0 .75rem}
 h1{font-size:1.6rem;line-height:1.25;margin:0 0 .75rem}
 p{margin:0 0 1rem}
