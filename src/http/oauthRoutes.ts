@@ -1,7 +1,13 @@
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Services } from './services.js';
-import { handleCallback, needsFragmentPage, redirectTarget, showSignIn, startSignIn } from './routes/signIn.js';
+import {
+  handleCallback,
+  needsFragmentPage,
+  redirectTarget,
+  showSignIn,
+  startSignIn,
+} from './routes/signIn.js';
 import { handleSignOut } from './routes/signOut.js';
 import { handleUserInfo } from './routes/forwardAuth.js';
 import { handleWhoami } from './routes/whoami.js';
