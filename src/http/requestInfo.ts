@@ -41,7 +41,9 @@ export function createRequestInfoReader(options: Options): RequestInfoReader {
     const proto = lastValue(req.headers['x-forwarded-proto'])?.toLowerCase();
     const scheme = proto === 'https' || proto === 'http' ? proto : encrypted ? 'https' : 'http';
     const fwdHost = normaliseHost(lastValue(req.headers['x-forwarded-host']));
-    const fwdUri = firstValue(req.headers['x-forwarded-uri']);
+    // A URI may contain commas, so it is never split; two X-Forwarded-Uri lines are ambiguous and ignored.
+    const uriLines = req.headersDistinct['x-forwarded-uri'];
+    const fwdUri = uriLines?.length === 1 ? uriLines[0] : undefined;
     const uri = fwdUri && fwdUri.startsWith('/') && !fwdUri.startsWith('//') ? fwdUri : directUri;
     return finish(
       scheme,

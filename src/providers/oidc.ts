@@ -149,7 +149,10 @@ export class OidcProvider implements Provider {
     const jwksUri = config.serverMetadata().jwks_uri;
     if (!jwksUri) throw new ProviderError('provider_error', 'The issuer publishes no JWKS.', 502);
     const alg = config.clientMetadata().id_token_signed_response_alg ?? 'RS256';
-    this.checkSignature = createIdTokenSignatureCheck(jwksUri, alg, { timeoutMs: cfg.timeoutMs, fetch: fetchImpl });
+    this.checkSignature = createIdTokenSignatureCheck(jwksUri, alg, {
+      timeoutMs: cfg.timeoutMs,
+      fetch: fetchImpl,
+    });
     return config;
   }
 
@@ -226,7 +229,8 @@ export class OidcProvider implements Provider {
     if (!claims || typeof tokens.id_token !== 'string') {
       throw new ProviderError('id_token_missing', 'The identity provider returned no ID token.', 502);
     }
-    if (!this.checkSignature) throw new ProviderError('provider_unreachable', 'The identity provider is not available yet.', 503);
+    if (!this.checkSignature)
+      throw new ProviderError('provider_unreachable', 'The identity provider is not available yet.', 503);
     await this.checkSignature(tokens.id_token);
     return identityFromClaims(
       claims as Record<string, unknown>,
