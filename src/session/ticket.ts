@@ -12,6 +12,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { sealValue, unsealValue } from './seal.js';
 import type { SealPasswords } from './secrets.js';
 import { parseSessionState } from './shape.js';
+import { UnsealCache } from './unsealCache.js';
 import type { SessionState } from './types.js';
 
 export interface Ticket {
@@ -105,69 +106,20 @@ export function decryptRecord(record: string, ticket: Ticket, name: string): Ses
 }
 
 /**
- * Unsealed tickets by the exact cookie value (its SHA-256), so a cookie costs one iron unseal, not one per
- * request; plus a shorter list of values known not to open. Bounded LRUs; entries end with their ticket.
+ * Unsealed tickets by the exact cookie value, so a cookie costs one iron unseal, not one per request; plus a
+ * shorter list of values known not to open. The same bounded LRU as cookie sessions; entries end with their ticket.
  */
-export class TicketCache {
-  private readonly tickets = new Map<string, Ticket>();
-  private readonly failures = new Map<string, number>();
-
-  constructor(
-    private readonly maxEntries = 10_000,
-    private readonly maxFailures = 1_000,
-    private readonly failureTtlSeconds = 60,
-  ) {}
-
-  get(sealed: string, nowSeconds: number): Ticket | undefined {
-    const key = hashOf(sealed);
-    const ticket = this.tickets.get(key);
-    if (ticket === undefined) return undefined;
-    this.tickets.delete(key);
-    if (ticket.exp <= nowSeconds) return undefined;
-    this.tickets.set(key, ticket); // youngest again
-    return ticket;
-  }
-
-  set(sealed: string, ticket: Ticket): void {
-    const key = hashOf(sealed);
-    this.failures.delete(key);
-    insert(this.tickets, key, ticket, this.maxEntries);
-  }
-
-  delete(sealed: string): void {
-    const key = hashOf(sealed);
-    this.tickets.delete(key);
-    this.failures.delete(key);
-  }
-
-  markFailed(sealed: string, nowSeconds: number): void {
-    insert(this.failures, hashOf(sealed), nowSeconds + this.failureTtlSeconds, this.maxFailures);
-  }
-
-  isKnownFailure(sealed: string, nowSeconds: number): boolean {
-    const key = hashOf(sealed);
-    const until = this.failures.get(key);
-    if (until === undefined) return false;
-    if (until > nowSeconds) return true;
-    this.failures.delete(key);
-    return false;
+export class TicketCache extends UnsealCache<Ticket> {
+  constructor(maxEntries = 10_000, maxFailures = 1_000, failureTtlSeconds = 60) {
+    super({
+      expiryOf: (ticket) => ticket.exp,
+      maxEntries,
+      maxNegativeEntries: maxFailures,
+      negativeTtlSeconds: failureTtlSeconds,
+    });
   }
 
   get size(): number {
-    return this.tickets.size;
-  }
-}
-
-function hashOf(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('base64url');
-}
-
-function insert<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > max) {
-    const oldest = map.keys().next();
-    if (oldest.done === true) break;
-    map.delete(oldest.value);
+    return this.stats().size;
   }
 }

@@ -11,7 +11,9 @@
 import { createHash } from 'node:crypto';
 import type { SessionState } from './types.js';
 
-export interface UnsealCacheOptions {
+export interface UnsealCacheOptions<T> {
+  /** When a cached value stops being valid, epoch seconds (default: a session's `expiresAt`). */
+  readonly expiryOf?: (value: T) => number;
   /** Sessions kept (default 10,000). */
   readonly maxEntries?: number;
   /** Failed seals remembered (default 1,000). */
@@ -43,8 +45,12 @@ function insert<V>(map: Map<string, V>, key: string, value: V, max: number): voi
   }
 }
 
-export class UnsealCache {
-  private readonly entries = new Map<string, SessionState>();
+/**
+ * Generic over what was sealed: sessions for cookie sessions, tickets for Redis sessions (src/session/ticket.ts).
+ */
+export class UnsealCache<T = SessionState> {
+  private readonly entries = new Map<string, T>();
+  private readonly expiryOf: (value: T) => number;
   /** Key -> epoch second until which the seal is known not to open. */
   private readonly failures = new Map<string, number>();
   private readonly maxEntries: number;
@@ -54,17 +60,18 @@ export class UnsealCache {
   private misses = 0;
   private negativeHits = 0;
 
-  constructor(options: UnsealCacheOptions = {}) {
+  constructor(options: UnsealCacheOptions<T> = {}) {
+    this.expiryOf = options.expiryOf ?? ((value: T) => (value as unknown as SessionState).expiresAt);
     this.maxEntries = Math.max(0, Math.floor(options.maxEntries ?? 10_000));
     this.maxNegativeEntries = Math.max(0, Math.floor(options.maxNegativeEntries ?? 1_000));
     this.negativeTtlSeconds = Math.max(0, options.negativeTtlSeconds ?? 60);
   }
 
   /** The session sealed in `sealed`, or undefined when not cached or expired at `nowSeconds` (then dropped). */
-  get(sealed: string, nowSeconds: number): SessionState | undefined {
+  get(sealed: string, nowSeconds: number): T | undefined {
     const key = keyOf(sealed);
     const state = this.entries.get(key);
-    if (state === undefined || state.expiresAt <= nowSeconds) {
+    if (state === undefined || this.expiryOf(state) <= nowSeconds) {
       if (state !== undefined) this.entries.delete(key);
       this.misses += 1;
       return undefined;
@@ -74,7 +81,7 @@ export class UnsealCache {
     return state;
   }
 
-  set(sealed: string, state: SessionState): void {
+  set(sealed: string, state: T): void {
     const key = keyOf(sealed);
     this.failures.delete(key);
     insert(this.entries, key, state, this.maxEntries);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIssuer, type Issuer } from '../support/issuer.js';
 import { BrowserClient } from '../support/browserClient.js';
-import { startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
-import { createOidcAuthenticator } from '../support/apiserver/tokenAuthenticator.js';
-import { startApiserver } from '../support/apiserver/server.js';
+import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/authgate.js';
+import { startApiserverTrusting } from '../support/apiserver/forIssuer.js';
+import type { Apiserver } from '../support/apiserver/server.js';
 import { nginxAvailable, startNginxForwardAuth, type RunningNginx } from '../support/nginx.js';
 import { describeWithBinary, freePort } from '../support/processes.js';
 
@@ -16,7 +16,7 @@ describeWithBinary(
   'central authgate for many subdomains',
   () => {
     let issuer: Issuer;
-    let apiserver: Awaited<ReturnType<typeof startApiserver>>;
+    let apiserver: Apiserver;
     let ag: RunningAuthgate;
     let nginx: RunningNginx;
     let port: number;
@@ -31,21 +31,11 @@ describeWithBinary(
 
     beforeAll(async () => {
       issuer = await startIssuer();
-      apiserver = await startApiserver({
-        authenticator: createOidcAuthenticator({
-          issuerUrl: issuer.url,
-          clientIds: [issuer.clientId],
-          usernameClaim: 'email',
-        }),
-      });
+      apiserver = await startApiserverTrusting(issuer, { groupsClaim: undefined });
       // nginx picks its own port; authgate must know the callback URL first, so reserve nginx's port up front.
       port = await freePort();
       ag = await startAuthgate([
-        `--oidc-issuer-url=${issuer.url}`,
-        `--client-id=${issuer.clientId}`,
-        `--client-secret=${issuer.clientSecret}`,
-        `--cookie-secret=${TEST_COOKIE_SECRET}`,
-        '--cookie-secure=false',
+        ...issuerFlags(issuer),
         '--email-domain=*',
         '--reverse-proxy',
         '--trusted-proxy-ip=127.0.0.1',

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIssuer, type Issuer } from '../support/issuer.js';
 import { BrowserClient } from '../support/browserClient.js';
-import { startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
-import { createOidcAuthenticator } from '../support/apiserver/tokenAuthenticator.js';
-import { startApiserver } from '../support/apiserver/server.js';
+import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/authgate.js';
+import { startApiserverTrusting } from '../support/apiserver/forIssuer.js';
+import type { Apiserver } from '../support/apiserver/server.js';
 import { caddyAvailable, startCaddyForwardAuth, type RunningCaddy } from '../support/caddy.js';
 import { describeWithBinary } from '../support/processes.js';
 
@@ -19,7 +19,7 @@ describeWithBinary(
   'forward auth through real Caddy (forward_auth)',
   () => {
     let issuer: Issuer;
-    let apiserver: Awaited<ReturnType<typeof startApiserver>>;
+    let apiserver: Apiserver;
     let ag: RunningAuthgate;
     let caddy: RunningCaddy;
     let caddyStart: RunningCaddy;
@@ -27,20 +27,9 @@ describeWithBinary(
 
     beforeAll(async () => {
       issuer = await startIssuer();
-      apiserver = await startApiserver({
-        authenticator: createOidcAuthenticator({
-          issuerUrl: issuer.url,
-          clientIds: [issuer.clientId],
-          usernameClaim: 'email',
-          groupsClaim: 'groups',
-        }),
-      });
+      apiserver = await startApiserverTrusting(issuer);
       ag = await startAuthgate([
-        `--oidc-issuer-url=${issuer.url}`,
-        `--client-id=${issuer.clientId}`,
-        `--client-secret=${issuer.clientSecret}`,
-        `--cookie-secret=${TEST_COOKIE_SECRET}`,
-        '--cookie-secure=false',
+        ...issuerFlags(issuer),
         '--email-domain=*',
         '--reverse-proxy',
         '--trusted-proxy-ip=127.0.0.1',

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIssuer, type Issuer } from '../support/issuer.js';
 import { BrowserClient } from '../support/browserClient.js';
-import { startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
-import { createOidcAuthenticator } from '../support/apiserver/tokenAuthenticator.js';
-import { startApiserver } from '../support/apiserver/server.js';
+import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/authgate.js';
+import { startApiserverTrusting } from '../support/apiserver/forIssuer.js';
+import type { Apiserver } from '../support/apiserver/server.js';
 import { nginxAvailable, startNginxForwardAuth, type RunningNginx } from '../support/nginx.js';
 import { describeWithBinary } from '../support/processes.js';
 
@@ -21,27 +21,16 @@ describeWithBinary(
   'forward auth through real nginx (ingress-nginx layout)',
   () => {
     let issuer: Issuer;
-    let apiserver: Awaited<ReturnType<typeof startApiserver>>;
+    let apiserver: Apiserver;
     let ag: RunningAuthgate;
     let nginx: RunningNginx;
     let restricted: RunningNginx;
 
     beforeAll(async () => {
       issuer = await startIssuer({ users: { big: { groups: GUID_GROUPS } } });
-      apiserver = await startApiserver({
-        authenticator: createOidcAuthenticator({
-          issuerUrl: issuer.url,
-          clientIds: [issuer.clientId],
-          usernameClaim: 'email',
-          groupsClaim: 'groups',
-        }),
-      });
+      apiserver = await startApiserverTrusting(issuer);
       ag = await startAuthgate([
-        `--oidc-issuer-url=${issuer.url}`,
-        `--client-id=${issuer.clientId}`,
-        `--client-secret=${issuer.clientSecret}`,
-        `--cookie-secret=${TEST_COOKIE_SECRET}`,
-        '--cookie-secure=false',
+        ...issuerFlags(issuer),
         '--email-domain=*',
         '--reverse-proxy',
         '--trusted-proxy-ip=127.0.0.1',

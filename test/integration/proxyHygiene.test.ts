@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIssuer, type Issuer } from '../support/issuer.js';
 import { BrowserClient } from '../support/browserClient.js';
-import { startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
-import { createOidcAuthenticator } from '../support/apiserver/tokenAuthenticator.js';
-import { startApiserver } from '../support/apiserver/server.js';
+import { issuerFlags, startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
+import { startApiserverTrusting } from '../support/apiserver/forIssuer.js';
+import type { Apiserver } from '../support/apiserver/server.js';
 import { rawRequest } from '../support/rawHttp.js';
 import { freePort } from '../support/processes.js';
 
@@ -39,7 +39,7 @@ const FORGED = [
 
 describe('the upstream sees only the identity authgate vouches for', () => {
   let issuer: Issuer;
-  let apiserver: Awaited<ReturnType<typeof startApiserver>>;
+  let apiserver: Apiserver;
   let ag: RunningAuthgate;
   let cookie: string;
   let idToken: string;
@@ -47,19 +47,9 @@ describe('the upstream sees only the identity authgate vouches for', () => {
 
   beforeAll(async () => {
     issuer = await startIssuer();
-    apiserver = await startApiserver({
-      authenticator: createOidcAuthenticator({
-        issuerUrl: issuer.url,
-        clientIds: [issuer.clientId],
-        usernameClaim: 'email',
-      }),
-    });
+    apiserver = await startApiserverTrusting(issuer, { groupsClaim: undefined });
     ag = await startAuthgate([
-      `--oidc-issuer-url=${issuer.url}`,
-      `--client-id=${issuer.clientId}`,
-      `--client-secret=${issuer.clientSecret}`,
-      `--cookie-secret=${TEST_COOKIE_SECRET}`,
-      '--cookie-secure=false',
+      ...issuerFlags(issuer),
       '--email-domain=*',
       '--pass-access-token',
       '--pass-id-token-header=X-Forwarded-Id-Token',
@@ -179,11 +169,7 @@ describe('failures of the parts around authgate', () => {
     const issuer = await startIssuer();
     const deadPort = await freePort();
     const ag = await startAuthgate([
-      `--oidc-issuer-url=${issuer.url}`,
-      `--client-id=${issuer.clientId}`,
-      `--client-secret=${issuer.clientSecret}`,
-      `--cookie-secret=${TEST_COOKIE_SECRET}`,
-      '--cookie-secure=false',
+      ...issuerFlags(issuer),
       '--email-domain=*',
       `--upstream=http://127.0.0.1:${deadPort}/`,
     ]);
@@ -208,15 +194,7 @@ describe('failures of the parts around authgate', () => {
     const issuer = await startIssuer();
     issuer.setDown(true);
     const ag = await startAuthgate(
-      [
-        `--oidc-issuer-url=${issuer.url}`,
-        `--client-id=${issuer.clientId}`,
-        `--client-secret=${issuer.clientSecret}`,
-        `--cookie-secret=${TEST_COOKIE_SECRET}`,
-        '--cookie-secure=false',
-        '--email-domain=*',
-        '--upstream=http://127.0.0.1:9/',
-      ],
+      [...issuerFlags(issuer), '--email-domain=*', '--upstream=http://127.0.0.1:9/'],
       { waitForProvider: false },
     );
     try {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIssuer, type Issuer } from '../support/issuer.js';
 import { BrowserClient } from '../support/browserClient.js';
-import { startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
+import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/authgate.js';
 import { createOidcAuthenticator } from '../support/apiserver/tokenAuthenticator.js';
 import { startApiserver } from '../support/apiserver/server.js';
 
@@ -25,11 +25,7 @@ describe('sign-in through a real OIDC issuer, bearer checked as kube-apiserver c
     });
     apiserver = await startApiserver({ authenticator });
     ag = await startAuthgate([
-      `--oidc-issuer-url=${issuer.url}`,
-      `--client-id=${issuer.clientId}`,
-      `--client-secret=${issuer.clientSecret}`,
-      `--cookie-secret=${TEST_COOKIE_SECRET}`,
-      '--cookie-secure=false',
+      ...issuerFlags(issuer),
       '--email-domain=example.com',
       `--upstream=${apiserver.url}/`,
     ]);
@@ -99,11 +95,7 @@ describe('sign-in through a real OIDC issuer, bearer checked as kube-apiserver c
 
   it('sign-out clears the session cookie (locally, without provider sign-out when turned off)', async () => {
     const local = await startAuthgate([
-      `--oidc-issuer-url=${issuer.url}`,
-      `--client-id=${issuer.clientId}`,
-      `--client-secret=${issuer.clientSecret}`,
-      `--cookie-secret=${TEST_COOKIE_SECRET}`,
-      '--cookie-secure=false',
+      ...issuerFlags(issuer),
       '--email-domain=example.com',
       '--oidc-rp-initiated-logout=false',
       `--upstream=${apiserver.url}/`,

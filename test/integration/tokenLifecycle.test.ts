@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIssuer, type Issuer } from '../support/issuer.js';
 import { BrowserClient } from '../support/browserClient.js';
-import { startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
+import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/authgate.js';
 import { createOidcAuthenticator } from '../support/apiserver/tokenAuthenticator.js';
 import { startApiserver } from '../support/apiserver/server.js';
 import { startEchoUpstream } from '../support/echoUpstream.js';
@@ -16,11 +16,7 @@ describe('token lifecycle: refresh before the ID token expires, revocation, sign
   let apiserver: Awaited<ReturnType<typeof startApiserver>>;
   let ag: RunningAuthgate;
   const flags = (extra: string[] = []) => [
-    `--oidc-issuer-url=${issuer.url}`,
-    `--client-id=${issuer.clientId}`,
-    `--client-secret=${issuer.clientSecret}`,
-    `--cookie-secret=${TEST_COOKIE_SECRET}`,
-    '--cookie-secure=false',
+    ...issuerFlags(issuer),
     '--email-domain=*',
     `--token-refresh-margin=${MARGIN}`,
     `--upstream=${apiserver.url}/`,

@@ -50,3 +50,18 @@ export async function startAuthgate(
     stop: () => gate.close(0),
   };
 }
+
+/** The flags every test authgate needs to sign in against `issuer` (plain http, any verified email). */
+export function issuerFlags(
+  issuer: { url: string; clientId: string; clientSecret: string },
+  extra: string[] = [],
+): string[] {
+  return [
+    `--oidc-issuer-url=${issuer.url}`,
+    `--client-id=${issuer.clientId}`,
+    `--client-secret=${issuer.clientSecret}`,
+    `--cookie-secret=${TEST_COOKIE_SECRET}`,
+    '--cookie-secure=false',
+    ...extra,
+  ];
+}
