@@ -3,10 +3,10 @@
  * trusts it (email user names, `groups` claim, with the prefixes the test gives), authgate's service-account
  * token in a temp file the double knows, and helpers to sign in and read what the apiserver saw.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate } from './selfSigned.js';
 import { startIssuer, type Issuer, type IssuerOptions } from './issuer.js';
 import { createOidcAuthenticator } from './apiserver/tokenAuthenticator.js';
 import { startApiserver, type Apiserver } from './apiserver/server.js';
@@ -59,31 +59,9 @@ export async function startKubeCluster(opts: {
   const caFile = join(dir, 'ca.pem');
   let tls: { cert: string; key: string } | undefined;
   if (opts.tls) {
-    const keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        caFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    tls = { cert: readFileSync(caFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    const files = selfSignedCertificate(dir);
+    copyFileSync(files.cert, caFile);
+    tls = { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
   }
   const apiserver = await startApiserver({ authenticator, serviceAccounts, ...(tls ? { tls } : {}) });
   for (const b of opts.bindings ?? []) apiserver.rbac.bind(b);

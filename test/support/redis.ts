@@ -3,9 +3,10 @@
  * (which can be stopped, restarted on the same port with its data, or frozen with SIGSTOP), a Sentinel watching
  * it, and a three-master Redis Cluster joined with `redis-cli --cluster create`.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { selfSignedCertificate } from './selfSigned.js';
 import { promisify } from 'node:util';
 import {
   binaryAvailable,
@@ -64,37 +65,6 @@ export interface RedisServerOptions {
   /** TLS only (`--port 0 --tls-port P`) with a fresh self-signed certificate for 127.0.0.1. */
   readonly tls?: boolean;
   readonly extraArgs?: readonly string[];
-}
-
-/** A self-signed EC certificate for IP 127.0.0.1 in `dir`: { cert, key } file paths. */
-function selfSignedCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'tls-cert.pem');
-  const key = join(dir, 'tls-key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-    ].concat([
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
 }
 
 /**
