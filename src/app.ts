@@ -24,6 +24,7 @@ import { Metrics } from './observability/metrics.js';
 import { Audit } from './observability/audit.js';
 import { PRODUCT_VERSION } from './version.js';
 import { SessionRefresher } from './http/sessionRefresh.js';
+import { createBearerGate } from './http/bearerGate.js';
 import { errorPage } from './http/pages/pages.js';
 import { sendHtml, sendJson, wantsJson } from './http/respond.js';
 import { requestIdOf } from './http/requestId.js';
@@ -154,6 +155,7 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
       audit,
       keepAccessToken: options.passAccessToken,
     }),
+    bearer: createBearerGate(options),
     metrics,
     audit,
     now,

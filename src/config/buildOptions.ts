@@ -56,6 +56,8 @@ export function buildOptions(
     oidcEmailClaim: v.str('oidc-email-claim'),
     oidcGroupsClaim: v.str('oidc-groups-claim'),
     oidcExtraAudiences: v.list('oidc-extra-audience'),
+    skipJwtBearerTokens: v.bool('skip-jwt-bearer-tokens'),
+    extraJwtIssuers: extraJwtIssuers(check),
     insecureOidcAllowUnverifiedEmail: v.bool('insecure-oidc-allow-unverified-email'),
     providerCaFiles: v.list('provider-ca-file'),
     sslInsecureSkipVerify: v.bool('ssl-insecure-skip-verify'),
@@ -266,4 +268,24 @@ function backendLogoutUrl(check: Checker): string {
     );
   }
   return raw;
+}
+
+/** --extra-jwt-issuers=issuer=audience, as oauth2-proxy writes them. */
+function extraJwtIssuers(check: Checker): { issuer: string; audience: string }[] {
+  const out: { issuer: string; audience: string }[] = [];
+  for (const entry of check.values.list('extra-jwt-issuers')) {
+    const eq = entry.lastIndexOf('=');
+    const issuer = eq > 0 ? entry.slice(0, eq) : '';
+    const audience = eq > 0 ? entry.slice(eq + 1) : '';
+    if (!isHttpUrl(issuer) || !audience) {
+      check.report(
+        'extra-jwt-issuers',
+        `${show(entry)} is not issuer=audience`,
+        'e.g. --extra-jwt-issuers=https://token.actions.githubusercontent.com=my-dashboard',
+      );
+    } else {
+      out.push({ issuer, audience });
+    }
+  }
+  return out;
 }

@@ -139,6 +139,16 @@ const PROVIDER = group('Provider', [
   str('oidc-groups-claim', 'groups', 'oidcGroupsClaim', 'ID token claim holding the groups'),
   list('oidc-extra-audience', 'oidcExtraAudiences', 'Additional accepted ID token audience'),
   bool(
+    'skip-jwt-bearer-tokens',
+    false,
+    'skipJwtBearerTokens',
+    'Let requests with a valid Authorization: Bearer JWT through without a cookie',
+  ),
+  {
+    ...list('extra-jwt-issuers', 'extraJwtIssuers', 'Another issuer=audience whose bearer JWTs are accepted'),
+    configKey: 'extra_jwt_issuers',
+  },
+  bool(
     'insecure-oidc-allow-unverified-email',
     false,
     'insecureOidcAllowUnverifiedEmail',

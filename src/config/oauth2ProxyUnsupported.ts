@@ -4,9 +4,9 @@
  * existing deployment over sees at once which settings need a decision.
  */
 const KEYS = `
-  https_address tls_cert_file tls_key_file tls_min_version tls_cipher_suites metrics_address
+  tls_cipher_suites
   metrics_secure_address insecure_oidc_skip_nonce insecure_oidc_skip_issuer_verification approval_prompt
-  backend_logout_url skip_jwt_bearer_tokens extra_jwt_issuers bearer_token_login_fallback
+  bearer_token_login_fallback
   profile_url cookie_csrf_per_request
   custom_sign_in_logo display_htpasswd_form
   htpasswd_file trusted_ips pass_basic_auth basic_auth_password set_basic_auth skip_claims_from_profile_url

@@ -83,6 +83,10 @@ export interface Options {
   readonly oidcEmailClaim: string;
   readonly oidcGroupsClaim: string;
   readonly oidcExtraAudiences: readonly string[];
+  /** --skip-jwt-bearer-tokens: a request carrying a verifiable bearer JWT needs no cookie. */
+  readonly skipJwtBearerTokens: boolean;
+  /** --extra-jwt-issuers, parsed: further issuers (and the audience each must name) for bearer JWTs. */
+  readonly extraJwtIssuers: readonly { readonly issuer: string; readonly audience: string }[];
   readonly insecureOidcAllowUnverifiedEmail: boolean;
   readonly providerCaFiles: readonly string[];
   readonly sslInsecureSkipVerify: boolean;

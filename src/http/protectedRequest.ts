@@ -22,6 +22,7 @@ function prepareUpstreamHeaders(
   req: IncomingMessage,
   info: RequestInfo,
   session: SessionState | null,
+  bearer?: string,
 ): void {
   const h = req.headers;
   svc.identityHeaders.strip(h);
@@ -36,6 +37,8 @@ function prepareUpstreamHeaders(
   setForwardedHeaders(req, info);
   h[svc.options.requestIdHeader.toLowerCase()] = requestIdOf(req, svc.options.requestIdHeader);
   if (session) for (const [name, value] of svc.identityHeaders.forSession(session)) h[name] = value;
+  // A verified bearer (--skip-jwt-bearer-tokens) travels on as it came, unless impersonation replaced it.
+  if (bearer && !svc.options.kubeImpersonation) h.authorization = bearer;
 }
 
 /** skip-auth routes only ever match a canonical path: `/public/../admin` or `/public%2F..` are never skipped. */
@@ -66,14 +69,22 @@ export async function handleProtected(
     return;
   }
   let session: SessionState | null = null;
+  let bearer: string | undefined;
   if (!skipsAuth(svc, req, path)) {
-    const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
-    if (r.kind === 'unavailable') return unavailable(svc, req, res, path, r.reason);
-    if (r.kind === 'none') return unauthenticated(svc, req, res, info, path, r.clearCookies);
-    session = r.session;
-    addResponseCookies(req, r.setCookies);
+    const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
+    if (b?.kind === 'invalid' || b?.kind === 'forbidden') return bearerRefused(svc, req, res, b.kind);
+    if (b?.kind === 'active') {
+      session = b.session;
+      bearer = b.authorization;
+    } else {
+      const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
+      if (r.kind === 'unavailable') return unavailable(svc, req, res, path, r.reason);
+      if (r.kind === 'none') return unauthenticated(svc, req, res, info, path, r.clearCookies);
+      session = r.session;
+      addResponseCookies(req, r.setCookies);
+    }
   }
-  prepareUpstreamHeaders(svc, req, info, session);
+  prepareUpstreamHeaders(svc, req, info, session, bearer);
   if (svc.options.requestLogging) {
     noteRequest(req, {
       user: session?.sub,
@@ -128,6 +139,19 @@ function unavailable(
   else sendHtml(res, 503, errorPage(svc.pages, 503, message, id));
 }
 
+/** A bearer that does not verify (401) or whose identity may not enter (403): JSON, never a sign-in page. */
+function bearerRefused(
+  svc: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: 'invalid' | 'forbidden',
+): void {
+  const id = requestIdOf(req, svc.options.requestIdHeader);
+  if (kind === 'invalid')
+    sendJson(res, 401, { error: 'invalid_token', message: 'The bearer token was refused.', requestId: id });
+  else sendJson(res, 403, { error: 'forbidden', message: 'This identity is not permitted.', requestId: id });
+}
+
 /** WebSocket upgrades bypass every middleware: they are authenticated here the same way. */
 export async function handleUpgrade(
   svc: Services,
@@ -143,13 +167,22 @@ export async function handleUpgrade(
   if (!upstream) return rejectUpgrade(socket, 404, 'Not Found');
   const info = svc.readInfo(req);
   let session: SessionState | null = null;
+  let bearer: string | undefined;
   if (!skipsAuth(svc, req, path)) {
-    const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
-    if (r.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
-    if (r.kind === 'none') return rejectUpgrade(socket, 401, 'Unauthorized');
-    session = r.session;
+    const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
+    if (b?.kind === 'invalid') return rejectUpgrade(socket, 401, 'Unauthorized');
+    if (b?.kind === 'forbidden') return rejectUpgrade(socket, 403, 'Forbidden');
+    if (b?.kind === 'active') {
+      session = b.session;
+      bearer = b.authorization;
+    } else {
+      const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
+      if (r.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
+      if (r.kind === 'none') return rejectUpgrade(socket, 401, 'Unauthorized');
+      session = r.session;
+    }
   }
-  prepareUpstreamHeaders(svc, req, info, session);
+  prepareUpstreamHeaders(svc, req, info, session, bearer);
   upstream.ws(req, socket, head);
 }
 

@@ -10,6 +10,7 @@ import type { IdentityHeaderPlan } from '../proxy/identityHeaders.js';
 import type { UpstreamRouter } from '../proxy/upstreams.js';
 import type { PageContext } from './pages/pages.js';
 import type { SessionRefresher } from './sessionRefresh.js';
+import type { BearerGate } from './bearerGate.js';
 import type { KubeServices } from '../kube/services.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Audit } from '../observability/audit.js';
@@ -38,6 +39,8 @@ export interface Services {
   readonly pages: PageContext;
   /** Single-flight token refresh (src/http/sessionRefresh.ts). */
   readonly refresher: SessionRefresher;
+  /** --skip-jwt-bearer-tokens: bearer JWT pass-through, or null when off. */
+  readonly bearer: BearerGate | null;
   /** Impersonation, whoami and kubeconfig; null when no --kube-* feature is on. */
   readonly kube: KubeServices | null;
   /** Prometheus counters and histograms (always counted; served only with --metrics-address). */

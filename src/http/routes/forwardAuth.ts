@@ -3,7 +3,7 @@ import type { Services } from '../services.js';
 import type { SessionState } from '../../session/types.js';
 import { checkAuthQuery, parseAuthQuery, type AuthQueryRules } from '../../authz/authQuery.js';
 import { parseCookieHeader } from '../../session/cookies.js';
-import { findSession, resolveSession } from '../sessionGate.js';
+import { findSession, resolveSession, type SessionResolution } from '../sessionGate.js';
 import { sendJson } from '../respond.js';
 import { noteRequest } from '../../observability/requestNotes.js';
 
@@ -58,12 +58,19 @@ export async function handleForwardAuth(
   rawQuery: string,
 ): Promise<void> {
   const info = svc.readInfo(req);
-  const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
-  if (r.kind === 'unavailable') {
-    res.writeHead(503, { 'cache-control': 'no-store', 'content-length': '0' });
+  const bare = (status: number) => {
+    res.writeHead(status, { 'cache-control': 'no-store', 'content-length': '0' });
     res.end();
-    return;
-  }
+  };
+  // A bearer JWT (--skip-jwt-bearer-tokens) decides on its own: valid and allowed, or 401/403.
+  const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
+  if (b?.kind === 'invalid') return bare(401);
+  if (b?.kind === 'forbidden') return bare(403);
+  const r: SessionResolution =
+    b?.kind === 'active'
+      ? { kind: 'active', session: b.session, setCookies: [] }
+      : await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
+  if (r.kind === 'unavailable') return bare(503);
   if (r.kind === 'none') {
     const headers: Record<string, string | string[]> = { 'cache-control': 'no-store', 'content-length': '0' };
     if (r.clearCookies.length > 0) headers['set-cookie'] = [...r.clearCookies];
@@ -75,11 +82,7 @@ export async function handleForwardAuth(
   if (svc.options.requestLogging) {
     noteRequest(req, { user: session.sub, email: session.email, clientIp: info.clientIp });
   }
-  if (rawQuery && !checkAuthQuery(session, rulesFor(rawQuery))) {
-    res.writeHead(403, { 'cache-control': 'no-store', 'content-length': '0' });
-    res.end();
-    return;
-  }
+  if (rawQuery && !checkAuthQuery(session, rulesFor(rawQuery))) return bare(403);
   const headers: Record<string, string | string[]> = {
     ...answerHeaders(svc, session),
     'content-length': '0',
