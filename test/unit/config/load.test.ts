@@ -146,6 +146,7 @@ describe('the flag table', () => {
       'api-route': 'api_routes',
       'whitelist-domain': 'whitelist_domains',
       'exclude-logging-path': 'exclude_logging_paths',
+      'extra-jwt-issuers': 'extra_jwt_issuers',
       'redis-sentinel-connection-urls': 'redis_sentinel_connection_urls',
       'redis-cluster-connection-urls': 'redis_cluster_connection_urls',
       'kube-extra-claim': 'kube_extra_claims',
