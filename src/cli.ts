@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadOptions } from './config/load.js';
 import { ConfigError, formatConfigError } from './config/errors.js';
+import { startupWarnings } from './config/startupWarnings.js';
 import { renderHelp } from './config/flags.js';
 import { createLogger } from './observability/logger.js';
 import { createAuthgate } from './app.js';
@@ -57,17 +58,7 @@ async function main(): Promise<number> {
     },
     'authgate started',
   );
-  if (options.reverseProxy && options.trustedProxyIps.length === 0) {
-    log.warn(
-      '--reverse-proxy is on and --trusted-proxy-ip is empty: X-Forwarded-* headers are trusted from every peer',
-    );
-  }
-  if (
-    options.oidcIssuerUrl.startsWith('http://') &&
-    !/^http:\/\/(127\.|localhost[:/]|\[::1\])/.test(options.oidcIssuerUrl)
-  ) {
-    log.warn('the OIDC issuer URL is http://: tokens travel unencrypted between authgate and the issuer');
-  }
+  for (const warning of startupWarnings(options)) log.warn(warning);
   // In-flight requests get as long as an upstream may take to answer (--upstream-timeout), then are cut.
   await stopOnSignals(gate, { graceMs: options.shutdownGrace, drainMs: options.upstreamTimeout, log });
   log.flush();

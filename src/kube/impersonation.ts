@@ -50,9 +50,13 @@ export type MappingResult =
 export type HeaderEntry = readonly [string, string | string[]];
 
 const SYSTEM = 'system:';
-/** Control characters cannot travel in a header value: such a name could not be sent as it is. */
+/**
+ * A name authgate would send differently from how the apiserver reads it: control characters (tab included),
+ * or leading/trailing whitespace, which Go's header parser trims (so " system:masters" would arrive as
+ * system:masters, past a startsWith check). Such names are refused, never rewritten.
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const UNSENDABLE = /[\x00-\x1f\x7f]|^\s|\s$/;
 
 export function mapKubeIdentity(s: IdentitySource, rules: KubeIdentityRules): MappingResult {
   const refuse = (rule: MappingRefusal['rule'], detail: string): MappingResult => ({
@@ -67,6 +71,9 @@ export function mapKubeIdentity(s: IdentitySource, rules: KubeIdentityRules): Ma
   }
   const user = `${rules.usernamePrefix}${raw}`;
   const groups = s.groups.map((g) => `${rules.groupsPrefix}${g}`);
+  if ([raw, user, ...s.groups, ...groups, s.sub].some((v) => UNSENDABLE.test(v))) {
+    return refuse('invalid_name', 'a name holds control characters or surrounding whitespace');
+  }
   // system: names are the apiserver's own (system:masters is cluster-admin): never claimed for a user.
   if (user.startsWith(SYSTEM))
     return refuse('system_name', `the user name ${user} is reserved by Kubernetes`);
@@ -81,7 +88,7 @@ export function mapKubeIdentity(s: IdentitySource, rules: KubeIdentityRules): Ma
     if (values.length > 0) extra.push([key, values]);
   }
   const all = [user, ...groups, ...extra.flatMap(([, v]) => v)];
-  const bad = all.find((v) => CONTROL.test(v));
+  const bad = all.find((v) => UNSENDABLE.test(v));
   if (bad !== undefined) return refuse('invalid_name', 'a name holds control characters');
   return {
     ok: true,

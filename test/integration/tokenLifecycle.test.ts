@@ -108,10 +108,14 @@ describe('token lifecycle: refresh before the ID token expires, revocation, sign
       const { final } = await browser.follow(`${noRefresh.url}/oauth2/start?rd=/_test/whoami`);
       expect(final.status).toBe(200);
       await sleep((ID_TOKEN_TTL + 1) * 1000);
+      const before = apiserver.requests.length;
       const res = await browser.get(`${noRefresh.url}/_test/whoami`, {
         headers: { accept: 'application/json' },
       });
       expect(res.status).toBe(401);
+      // authgate's own answer: the expired token never reached the upstream
+      expect(res.json()).toMatchObject({ error: 'unauthorized' });
+      expect(apiserver.requests.length).toBe(before);
     } finally {
       await noRefresh.stop();
     }
@@ -154,11 +158,17 @@ describe('token lifecycle: refresh before the ID token expires, revocation, sign
       const browser = new BrowserClient();
       await browser.follow(`${short.url}/oauth2/start?rd=/`);
       await sleep(2300);
-      expect((await browser.get(`${short.url}/_test/whoami`)).status).toBe(200); // refreshed
+      const refreshed = await browser.get(`${short.url}/_test/whoami`);
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.headers['set-cookie']?.some((c) => c.startsWith('_authgate='))).toBe(true);
+      // replay the refreshed cookie by hand: the server, not the browser's Max-Age, must end the session
+      const cookie = browser.cookies(short.url);
       await sleep(3000);
-      expect(
-        (await browser.get(`${short.url}/_test/whoami`, { headers: { accept: 'application/json' } })).status,
-      ).toBe(401);
+      const late = await new BrowserClient().get(`${short.url}/_test/whoami`, {
+        headers: { cookie, accept: 'application/json' },
+      });
+      expect(late.status).toBe(401);
+      expect(late.json()).toMatchObject({ error: 'unauthorized' });
     } finally {
       await short.stop();
     }

@@ -44,6 +44,21 @@ describe('mapKubeIdentity', () => {
     expect(m.ok && m.identity.groups).toEqual(['oidc:dev', 'oidc:ops']);
   });
 
+  it.each([
+    ['a tab before system:masters', { groups: ['\tsystem:masters'] }],
+    ['a space before system:masters', { groups: [' system:masters'] }],
+    ['trailing whitespace', { groups: ['dev '] }],
+    ['a line feed in a group', { groups: ['dev\nImpersonate-User: admin'] }],
+    ['a tab before a system: user', { preferredUsername: '\tsystem:admin' }],
+    ['a control character in sub (Impersonate-Uid)', { sub: 'alice\r' }],
+  ])('refuses %s: the apiserver would read the name differently', (_name, change) => {
+    const m = mapKubeIdentity(
+      { ...alice, ...change },
+      rules({ usernameClaim: 'preferred_username', impersonateUid: true }),
+    );
+    expect(m).toMatchObject({ ok: false, refusal: { rule: 'invalid_name' } });
+  });
+
   it('refuses a system: user name and a system: group, unless a prefix makes them safe', () => {
     const evil = { ...alice, preferredUsername: 'system:kube-controller-manager' };
     expect(mapKubeIdentity(evil, rules({ usernameClaim: 'preferred_username' }))).toMatchObject({
