@@ -107,6 +107,14 @@ export function buildOptions(
     excludeLoggingPaths: v.list('exclude-logging-path'),
     requestIdHeader: check.headerName('request-id-header'),
   };
+  if (options.skipJwtBearerTokens && options.kubeImpersonation) {
+    // Impersonation vouches for whoever a bearer names; a bearer from an extra issuer could name anyone.
+    check.report(
+      'skip-jwt-bearer-tokens',
+      'cannot be combined with --kube-impersonation: authgate would impersonate whoever a bearer token names',
+      'let API clients call the apiserver with their own tokens, or drop one of the two flags',
+    );
+  }
   return { options, problems: check.problems };
 }
 

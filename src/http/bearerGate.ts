@@ -16,7 +16,9 @@ export type BearerResolution =
   /** A bearer that does not verify: 401, never a sign-in redirect. */
   | { readonly kind: 'invalid' }
   /** A valid bearer whose identity the who-may-enter rules refuse: 403. */
-  | { readonly kind: 'forbidden' };
+  | { readonly kind: 'forbidden' }
+  /** The token's issuer (discovery or JWKS) cannot be reached: 503, the token is not judged. */
+  | { readonly kind: 'unavailable' };
 
 export interface BearerGate {
   resolve(req: IncomingMessage, access: AccessRules, nowSeconds: number): Promise<BearerResolution>;
@@ -64,6 +66,7 @@ export function createBearerGate(options: Options, verifier?: BearerVerifier): B
         if (cache.isKnownFailure(token, now)) return INVALID;
         const verdict = await verify(token, now);
         if (!verdict.ok) {
+          if ('unavailable' in verdict) return { kind: 'unavailable' };
           cache.markFailed(token, now);
           return INVALID;
         }

@@ -72,6 +72,7 @@ export async function handleProtected(
   let bearer: string | undefined;
   if (!skipsAuth(svc, req, path)) {
     const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
+    if (b?.kind === 'unavailable') return unavailable(svc, req, res, path, 'provider_unreachable');
     if (b?.kind === 'invalid' || b?.kind === 'forbidden') return bearerRefused(svc, req, res, b.kind);
     if (b?.kind === 'active') {
       session = b.session;
@@ -170,6 +171,7 @@ export async function handleUpgrade(
   let bearer: string | undefined;
   if (!skipsAuth(svc, req, path)) {
     const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
+    if (b?.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
     if (b?.kind === 'invalid') return rejectUpgrade(socket, 401, 'Unauthorized');
     if (b?.kind === 'forbidden') return rejectUpgrade(socket, 403, 'Forbidden');
     if (b?.kind === 'active') {

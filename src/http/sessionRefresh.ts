@@ -117,6 +117,12 @@ export class SessionRefresher {
       audit.refresh('failed', { user: old.sub, email: old.email, reason: code });
       return { kind: 'failed', reason: code };
     }
+    // OIDC Core 12.2: a refreshed ID token must name the same subject. Anything else ends the session rather
+    // than forwarding another subject's token under this user's name.
+    if (identity.sub !== old.sub) {
+      audit.refresh('ended', { user: old.sub, email: old.email, reason: 'subject_changed' });
+      return this.remember(loaded.sealed, { kind: 'ended', reason: 'subject_changed' }, now);
+    }
     const session: SessionState = {
       ...old,
       email: identity.email || old.email,
@@ -130,6 +136,11 @@ export class SessionRefresher {
       refreshedAt: now,
     };
     const setCookies = await sessions.save(session, host, cookies, now, { reuseTicketFrom: loaded });
+    // A server-side store answers a refresh of a record signed out meanwhile with clears only: the session is over.
+    if (setCookies.length > 0 && setCookies.every((c) => /;\s*Max-Age=0/i.test(c))) {
+      audit.refresh('ended', { user: old.sub, email: old.email, reason: 'signed_out' });
+      return this.remember(loaded.sealed, { kind: 'ended', reason: 'signed_out' }, now);
+    }
     audit.refresh('success', { user: old.sub, email: old.email });
     return this.remember(loaded.sealed, { kind: 'refreshed', session, setCookies }, now);
   }

@@ -6,7 +6,7 @@
  * `exp` required with no leeway; `nbf` with 60 s leeway. Keys come from the issuer's JWKS, refetched for an
  * unknown kid at most every JWKS_REFETCH_FLOOR_MS.
  */
-import { compactVerify, createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
+import { compactVerify, createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { ProviderFetch } from './httpClient.js';
 import { JWKS_REFETCH_FLOOR_MS } from './idTokenSignature.js';
 
@@ -18,7 +18,9 @@ export interface BearerIssuer {
 
 export type BearerVerdict =
   | { readonly ok: true; readonly claims: Readonly<Record<string, unknown>>; readonly exp: number }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string }
+  /** The issuer or its keys could not be reached: not the token's fault (503, not remembered). */
+  | { readonly ok: false; readonly reason: 'unavailable'; readonly unavailable: true };
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -70,16 +72,25 @@ export function createBearerVerifier(
     const issuer = typeof unverified.iss === 'string' ? byIssuer.get(unverified.iss) : undefined;
     if (!issuer) return { ok: false, reason: 'issuer' };
     const pending = keysFor(issuer.issuer);
-    if (!pending) return { ok: false, reason: 'issuer_unavailable' };
+    const UNAVAILABLE = { ok: false, reason: 'unavailable', unavailable: true } as const;
+    if (!pending) return UNAVAILABLE;
+    let keySet: IssuerKeys;
+    try {
+      keySet = await pending;
+    } catch {
+      return UNAVAILABLE;
+    }
     let claims: Record<string, unknown> | null;
     try {
-      const { jwks } = await pending;
-      const { payload } = await compactVerify(token, jwks, { algorithms: ALGORITHMS });
+      const { payload } = await compactVerify(token, keySet.jwks, { algorithms: ALGORITHMS });
       claims = decodeJsonBytes(payload);
-    } catch {
+    } catch (err) {
+      // jose's own verdicts are about the token; a timeout or a failed JWKS fetch is about the issuer.
+      if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) return UNAVAILABLE;
       return { ok: false, reason: 'signature' };
     }
     if (!claims || claims.iss !== issuer.issuer) return { ok: false, reason: 'issuer' };
+    if (typeof claims.sub !== 'string' || claims.sub === '') return { ok: false, reason: 'subject' };
     const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
     if (!aud.some((a) => typeof a === 'string' && issuer.audiences.includes(a)))
       return { ok: false, reason: 'audience' };

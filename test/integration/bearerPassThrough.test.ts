@@ -19,7 +19,9 @@ describe('bearer pass-through (--skip-jwt-bearer-tokens, --extra-jwt-issuers)', 
 
   beforeAll(async () => {
     issuer = await startIssuer();
-    ci = await startIssuer({ clients: [{ clientId: 'ci-jobs', clientSecret: 'ci-secret-0123456789abcdef', redirectUris: [] }] });
+    ci = await startIssuer({
+      clients: [{ clientId: 'ci-jobs', clientSecret: 'ci-secret-0123456789abcdef', redirectUris: [] }],
+    });
     apiserver = await startApiserverTrusting(issuer);
     const flags = issuerFlags(issuer, ['--email-domain=example.com', `--upstream=${apiserver.url}/`]);
     ag = await startAuthgate([...flags, '--skip-jwt-bearer-tokens', `--extra-jwt-issuers=${ci.url}=ci-jobs`]);
@@ -84,5 +86,50 @@ describe('bearer pass-through (--skip-jwt-bearer-tokens, --extra-jwt-issuers)', 
     const res = await get(plain, `Bearer ${id_token}`);
     expect(res.status).toBe(401);
     expect(res.json()).toMatchObject({ error: 'unauthorized' });
+  });
+});
+
+describe('bearer pass-through faults and limits', () => {
+  it('answers 503 (and judges nothing) while the token issuer is unreachable, then verifies once it is back', async () => {
+    const issuer = await startIssuer();
+    const ag = await startAuthgate(
+      issuerFlags(issuer, ['--email-domain=*', '--skip-jwt-bearer-tokens', '--upstream=http://127.0.0.1:9/']),
+      {
+        waitForProvider: false,
+      },
+    );
+    try {
+      const token = await forgeIdToken(issuer, {});
+      issuer.setDown(true);
+      const down = await new BrowserClient().get(`${ag.url}/oauth2/auth`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(down.status).toBe(503);
+      issuer.setDown(false);
+      // discovery is retried at most every 10 s, as kube-apiserver does
+      await new Promise((r) => setTimeout(r, 10_200));
+      const up = await new BrowserClient().get(`${ag.url}/oauth2/auth`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(up.status).toBe(202);
+    } finally {
+      await ag.stop();
+      await issuer.stop();
+    }
+  });
+
+  it('refuses a token without sub', async () => {
+    const issuer = await startIssuer();
+    const ag = await startAuthgate(issuerFlags(issuer, ['--email-domain=*', '--skip-jwt-bearer-tokens']));
+    try {
+      const token = await forgeIdToken(issuer, { sub: undefined });
+      const res = await new BrowserClient().get(`${ag.url}/oauth2/auth`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(401);
+    } finally {
+      await ag.stop();
+      await issuer.stop();
+    }
   });
 });

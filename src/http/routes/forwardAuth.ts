@@ -64,6 +64,7 @@ export async function handleForwardAuth(
   };
   // A bearer JWT (--skip-jwt-bearer-tokens) decides on its own: valid and allowed, or 401/403.
   const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
+  if (b?.kind === 'unavailable') return bare(503);
   if (b?.kind === 'invalid') return bare(401);
   if (b?.kind === 'forbidden') return bare(403);
   const r: SessionResolution =

@@ -43,3 +43,23 @@ describe('start-up warnings', () => {
     expect(startupWarnings(options([...base, '--trusted-proxy-ip=10.0.0.0/8']))).toEqual([]);
   });
 });
+
+describe('bearer pass-through and impersonation', () => {
+  it('refuses --skip-jwt-bearer-tokens together with --kube-impersonation', () => {
+    expect(() =>
+      loadOptions({
+        argv: [
+          '--client-id=x',
+          '--client-secret=y',
+          '--cookie-secret=dGhpcy1pcy1hLXRlc3QtY29va2llLXNlY3JldC0zMmI',
+          '--email-domain=*',
+          '--oidc-issuer-url=https://dex.example.com',
+          '--skip-jwt-bearer-tokens',
+          '--kube-impersonation',
+          '--kube-service-account-token-file=/dev/null',
+        ],
+        env: {},
+      }),
+    ).toThrow(/skip-jwt-bearer-tokens[\s\S]*kube-impersonation/);
+  });
+});
