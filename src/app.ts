@@ -24,6 +24,7 @@ import { Metrics } from './observability/metrics.js';
 import { Audit } from './observability/audit.js';
 import { PRODUCT_VERSION } from './version.js';
 import { SessionRefresher } from './http/sessionRefresh.js';
+import { takeResponseCookies } from './http/responseCookies.js';
 import { createBearerGate } from './http/bearerGate.js';
 import { errorPage } from './http/pages/pages.js';
 import { sendHtml, sendJson, wantsJson } from './http/respond.js';
@@ -105,6 +106,9 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
       return;
     }
     const status = timedOut ? 504 : 502;
+    // A session refreshed for this request must still reach the browser, error page or not.
+    const cookies = takeResponseCookies(req);
+    const refreshed = cookies ? { 'set-cookie': [...cookies] } : undefined;
     const message = timedOut
       ? 'The application did not answer in time.'
       : kind === 'tls'
@@ -112,8 +116,8 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
           'An administrator must give authgate the CA that issued it (--upstream-ca).'
         : 'The application behind authgate is not reachable.';
     if (options.forceJsonErrors || wantsJson(req))
-      sendJson(res, status, { error: 'bad_gateway', message, requestId: id });
-    else sendHtml(res, status, errorPage(pages, status, message, id));
+      sendJson(res, status, { error: 'bad_gateway', message, requestId: id }, refreshed);
+    else sendHtml(res, status, errorPage(pages, status, message, id), refreshed);
   };
 
   const services: Services = {

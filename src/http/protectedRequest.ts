@@ -182,6 +182,7 @@ export async function handleUpgrade(
       if (r.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
       if (r.kind === 'none') return rejectUpgrade(socket, 401, 'Unauthorized');
       session = r.session;
+      addResponseCookies(req, r.setCookies);
     }
   }
   prepareUpstreamHeaders(svc, req, info, session, bearer);

@@ -82,6 +82,11 @@ export function createUpstreamRouter(
         on: {
           error: (err, req, res) => onError(err, req, res as ServerResponse | Socket, origin),
           proxyRes: (proxyRes, req) => adjustUpstreamResponse(proxyRes, req),
+          // A WebSocket upgrade that refreshed the session carries the new cookie on the 101 answer; httpxy
+          // writes that answer from the upstream's headers after this listener ran.
+          proxyReqWs: (proxyReq, req) => {
+            proxyReq.once('upgrade', (proxyRes: IncomingMessage) => adjustUpstreamResponse(proxyRes, req));
+          },
           // Our own timer, not httpxy's proxyTimeout: that one destroys the request without a reason, which
           // surfaces as "socket hang up" and would be answered 502 instead of 504.
           proxyReq: (proxyReq) =>

@@ -35,6 +35,7 @@ const FORGED = [
   'X-AUTH-REQUEST-EMAIL: admin@example.com',
   'x_auth_request_groups: admins',
   'GAP-Auth: admin',
+  'X-Real-IP: 6.6.6.6',
 ];
 
 describe('the upstream sees only the identity authgate vouches for', () => {
@@ -79,11 +80,12 @@ describe('the upstream sees only the identity authgate vouches for', () => {
     expect(who.headers['x-forwarded-email']).toEqual(['alice@example.com']);
     expect(who.headers['x-forwarded-user']).toEqual(['alice']);
     expect(who.headers['x-forwarded-id-token']).toEqual([idToken]);
+    expect(who.headers['x-real-ip']).toEqual(['127.0.0.1']);
     const names = Object.keys(who.headers);
     for (const name of names) {
       expect(name.replaceAll('_', '-')).not.toMatch(/^(impersonate-|x-remote-|x-auth-request-|gap-auth)/);
     }
-    expect(JSON.stringify(who.headers)).not.toMatch(/admin|forged|system:masters|everything/);
+    expect(JSON.stringify(who.headers)).not.toMatch(/admin|forged|system:masters|everything|6\.6\.6\.6/);
   });
 
   it('removes forged identity headers on a route that skips authentication too', async () => {

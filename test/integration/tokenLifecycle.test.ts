@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIssuer, type Issuer } from '../support/issuer.js';
+import WebSocket from 'ws';
 import { BrowserClient } from '../support/browserClient.js';
 import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/authgate.js';
 import { createOidcAuthenticator } from '../support/apiserver/tokenAuthenticator.js';
@@ -75,6 +76,21 @@ describe('token lifecycle: refresh before the ID token expires, revocation, sign
     expect(results.map((r) => r.res.status)).toEqual(Array(20).fill(200));
     expect(new Set(results.map((r) => r.token)).size).toBe(1);
     expect(issuer.counts.refresh - before).toBe(1);
+  });
+
+  it('a WebSocket upgrade that refreshes hands the new cookie back on the 101 answer', async () => {
+    const browser = new BrowserClient();
+    await browser.follow(`${ag.url}/oauth2/start?rd=/`);
+    await sleep(2300);
+    const ws = new WebSocket(`ws://127.0.0.1:${ag.port}/_test/ws`, {
+      headers: { cookie: browser.cookies(ag.url) },
+    });
+    const setCookies = await new Promise<string[]>((resolve, reject) => {
+      ws.once('upgrade', (res) => resolve(res.headers['set-cookie'] ?? []));
+      ws.once('error', reject);
+    });
+    ws.close();
+    expect(setCookies.some((c) => c.startsWith('_authgate='))).toBe(true);
   });
 
   it('/oauth2/auth refreshes too and hands the new cookie to the ingress', async () => {
