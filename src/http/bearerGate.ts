@@ -70,11 +70,17 @@ export function createBearerGate(options: Options, verifier?: BearerVerifier): B
           cache.markFailed(token, now);
           return INVALID;
         }
-        const identity = identityFromClaims(
-          verdict.claims,
-          { idToken: token, accessToken: '', refreshToken: '' },
-          claims,
-        );
+        let identity;
+        try {
+          identity = identityFromClaims(
+            verdict.claims,
+            { idToken: token, accessToken: '', refreshToken: '' },
+            claims,
+          );
+        } catch {
+          cache.markFailed(token, now);
+          return INVALID;
+        }
         session = {
           v: 1,
           ...identity,

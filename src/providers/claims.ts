@@ -1,5 +1,6 @@
 import type { ProviderIdentity } from './types.js';
 import { claimToGroups, readClaimPath } from '../authz/groups.js';
+import { ProviderError } from '../errors.js';
 
 export interface ClaimMapping {
   readonly emailClaim: string;
@@ -24,17 +25,32 @@ export function identityFromClaims(
 ): ProviderIdentity {
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
   const emailValue = readClaimPath(claims, mapping.emailClaim);
+  const email = typeof emailValue === 'string' ? emailValue : '';
   const verified = claims.email_verified;
-  const groups = claimToGroups(readClaimPath(claims, mapping.groupsClaim)) ?? [];
+  const preferredUsername = typeof claims.preferred_username === 'string' ? claims.preferred_username : '';
+  // A groups claim of another type is an error (kube-apiserver refuses such a token), not "no groups".
+  const groups = claimToGroups(readClaimPath(claims, mapping.groupsClaim));
+  if (groups === null) throw unusable('the groups claim is neither a string nor a list of strings');
+  // Values that cannot travel in a header (control characters) are refused once here, not on every request.
+  if ([sub, email, preferredUsername, ...groups].some((v) => CONTROL.test(v))) {
+    throw unusable('a claim holds control characters');
+  }
   return {
     sub,
-    email: typeof emailValue === 'string' ? emailValue : '',
+    email,
     emailVerified: verified === undefined || verified === null ? null : verified === true,
-    preferredUsername: typeof claims.preferred_username === 'string' ? claims.preferred_username : '',
+    preferredUsername,
     groups,
     idToken: tokens.idToken,
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     tokenExpiresAt: typeof claims.exp === 'number' ? claims.exp : 0,
   };
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+function unusable(why: string): ProviderError {
+  return new ProviderError('id_token_invalid', `The identity token cannot be used: ${why}.`, 403);
 }
