@@ -105,7 +105,8 @@ export function buildOptions(
     standardLogging: v.bool('standard-logging'),
     silencePingLogging: v.bool('silence-ping-logging'),
     excludeLoggingPaths: v.list('exclude-logging-path'),
-    requestIdHeader: check.headerName('request-id-header'),
+    // Lower-case: Node keys incoming headers that way, so the name can be used to read and write them as is.
+    requestIdHeader: check.headerName('request-id-header').toLowerCase(),
   };
   if (options.skipJwtBearerTokens && options.kubeImpersonation) {
     // Impersonation vouches for whoever a bearer names; a bearer from an extra issuer could name anyone.

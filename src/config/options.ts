@@ -214,5 +214,6 @@ export interface Options {
   readonly standardLogging: boolean;
   readonly silencePingLogging: boolean;
   readonly excludeLoggingPaths: readonly string[];
+  /** --request-id-header, lower-cased. */
   readonly requestIdHeader: string;
 }

@@ -18,8 +18,6 @@ import { errorPage, signedOutPage, signInContinuePage } from './pages/pages.js';
 import { sendHtml, sendJson, wantsJson } from './respond.js';
 import { requestIdOf } from './requestId.js';
 import { errorSummary } from '../observability/errorSummary.js';
-
-export { errorSummary };
 import { isStoreUnavailable } from '../session/store.js';
 import { sendStoreUnavailable } from './sessionGate.js';
 

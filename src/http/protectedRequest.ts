@@ -27,15 +27,13 @@ function prepareUpstreamHeaders(
   const h = req.headers;
   svc.identityHeaders.strip(h);
   if (h.cookie) {
-    const rest = stripCookies(
-      h.cookie,
-      (name) => svc.sessions.ownsCookie(name) || svc.store.ownsCookie(name),
-    );
+    // Both stores write the same cookie family (session or ticket, chunks, CSRF) under --cookie-name.
+    const rest = stripCookies(h.cookie, svc.store.ownsCookie);
     if (rest === null) delete h.cookie;
     else h.cookie = rest;
   }
   setForwardedHeaders(req, info);
-  h[svc.options.requestIdHeader.toLowerCase()] = requestIdOf(req, svc.options.requestIdHeader);
+  h[svc.options.requestIdHeader] = requestIdOf(req, svc.options.requestIdHeader);
   if (session) for (const [name, value] of svc.identityHeaders.forSession(session)) h[name] = value;
   // A verified bearer (--skip-jwt-bearer-tokens) travels on as it came, unless impersonation replaced it.
   if (bearer && !svc.options.kubeImpersonation) h.authorization = bearer;

@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Services } from './services.js';
-import { createOAuthApp, errorSummary } from './oauthRoutes.js';
+import { createOAuthApp } from './oauthRoutes.js';
+import { errorSummary } from '../observability/errorSummary.js';
 import { handleProtected, handleUpgrade } from './protectedRequest.js';
 import { handleForwardAuth } from './routes/forwardAuth.js';
 import { errorPage } from './pages/pages.js';

@@ -12,14 +12,9 @@ import type { PageContext } from './pages/pages.js';
 import type { SessionRefresher } from './sessionRefresh.js';
 import type { BearerGate } from './bearerGate.js';
 import type { KubeServices } from '../kube/services.js';
+import type { RouteRules } from '../authz/routes.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Audit } from '../observability/audit.js';
-
-/** Route rules compiled once at start (src/authz/routes.ts). */
-export interface RouteRules {
-  isSkipAuth(method: string, path: string): boolean;
-  isApiRoute(path: string): boolean;
-}
 
 /** Everything a request handler needs, built once at start by createAuthgate. */
 export interface Services {

@@ -8,7 +8,7 @@ import type { Options, SameSite } from '../config/options.js';
 import { AuthgateError } from '../errors.js';
 import { DEFAULT_MAX_COOKIE_BYTES, joinChunks, splitIntoChunks, staleChunkNames } from './chunks.js';
 import { selectCookieDomain } from './cookieDomain.js';
-import { clearCookie, serializeCookie, type ClearCookieAttributes } from './cookies.js';
+import { clearCookie, serializeCookie, type ClearCookieAttributes, isAuthgateCookie } from './cookies.js';
 import { currentEpochSeconds, sealSession, sealValue, unsealSession, unsealValue } from './seal.js';
 import { deriveCsrfPasswords, deriveSealPasswords, type SealPasswords } from './secrets.js';
 import { parseCsrfState, parseSessionState } from './shape.js';
@@ -148,12 +148,8 @@ export class CookieSessionStore implements SessionStore {
 
   async close(): Promise<void> {}
 
-  ownsCookie(name: string): boolean {
-    const base = this.cfg.cookieName;
-    if (!name.startsWith(base)) return false;
-    const rest = name.slice(base.length);
-    return rest === '' || /^_[0-9]+$/.test(rest) || rest === '_csrf' || rest.startsWith('_csrf_');
-  }
+  /** A bound function, so the hot path can pass it along without a per-request closure. */
+  readonly ownsCookie = (name: string): boolean => isAuthgateCookie(this.cfg.cookieName, name);
 
   /**
    * The CSRF cookie's name for the `state` parameter of one sign-in attempt. Per attempt, so parallel sign-ins

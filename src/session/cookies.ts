@@ -35,10 +35,6 @@ export interface CookieAttributes {
 /** Attributes of a deletion: its lifetime is fixed. */
 export type ClearCookieAttributes = Omit<CookieAttributes, 'maxAgeSeconds' | 'expires'>;
 
-export function isValidCookieName(name: string): boolean {
-  return COOKIE_NAME.test(name);
-}
-
 /**
  * The cookies in a Cookie request header. The first occurrence of a name wins (browsers send the most specific
  * path first). Pairs without '=' or with an invalid name are skipped; surrounding double quotes are removed.
@@ -105,4 +101,16 @@ export function stripCookies(header: string, shouldRemove: (name: string) => boo
     kept.push(pair);
   }
   return kept.length === 0 ? null : kept.join('; ');
+}
+
+const CHUNK_SUFFIX = /^_[0-9]+$/;
+
+/**
+ * True for every cookie authgate writes under the base name: the session (`<base>`), its chunks (`<base>_<n>`)
+ * and CSRF cookies (`<base>_csrf`, `<base>_csrf_<id>`). They are kept from the upstream.
+ */
+export function isAuthgateCookie(base: string, name: string): boolean {
+  if (!name.startsWith(base)) return false;
+  const rest = name.slice(base.length);
+  return rest === '' || CHUNK_SUFFIX.test(rest) || rest === '_csrf' || rest.startsWith('_csrf_');
 }

@@ -16,7 +16,7 @@
 import type { Options, SameSite } from '../config/options.js';
 import type { Logger } from '../observability/logger.js';
 import { selectCookieDomain } from './cookieDomain.js';
-import { clearCookie, serializeCookie, type ClearCookieAttributes } from './cookies.js';
+import { clearCookie, serializeCookie, type ClearCookieAttributes, isAuthgateCookie } from './cookies.js';
 import { staleChunkNames } from './chunks.js';
 import { createRedisConnection, redisSettingsFromOptions, type RedisConnection } from './redisClient.js';
 import { createRedisLock } from './redisLock.js';
@@ -156,12 +156,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** The session cookie, its chunks (from cookie mode) and CSRF cookies: never sent upstream. */
-  ownsCookie(name: string): boolean {
-    const base = this.cfg.cookieName;
-    if (!name.startsWith(base)) return false;
-    const rest = name.slice(base.length);
-    return rest === '' || /^_[0-9]+$/.test(rest) || rest === '_csrf' || rest.startsWith('_csrf_');
-  }
+  /** A bound function, so the hot path can pass it along without a per-request closure. */
+  readonly ownsCookie = (name: string): boolean => isAuthgateCookie(this.cfg.cookieName, name);
 
   isHealthy(): boolean {
     return this.cfg.connection.isHealthy();

@@ -71,7 +71,7 @@ describe('the upstream sees only the identity authgate vouches for', () => {
   it('removes forged identity headers in every spelling (case, underscores, duplicates)', async () => {
     const res = await rawRequest(
       ag.port,
-      `GET /_test/whoami HTTP/1.1\r\nHost: 127.0.0.1:${ag.port}\r\nCookie: ${cookie}\r\n${FORGED.join('\r\n')}\r\nConnection: close\r\n\r\n`,
+      `GET /_test/whoami HTTP/1.1\r\nHost: 127.0.0.1:${ag.port}\r\nCookie: ${cookie}\r\nX-Request-Id: trace-abc-123\r\n${FORGED.join('\r\n')}\r\nConnection: close\r\n\r\n`,
     );
     expect(res.status).toBe(200);
     const who = JSON.parse(res.body) as Whoami;
@@ -81,6 +81,9 @@ describe('the upstream sees only the identity authgate vouches for', () => {
     expect(who.headers['x-forwarded-user']).toEqual(['alice']);
     expect(who.headers['x-forwarded-id-token']).toEqual([idToken]);
     expect(who.headers['x-real-ip']).toEqual(['127.0.0.1']);
+    // the caller's request id (a plain token) is kept for correlation: upstream and log line share it
+    expect(who.headers['x-request-id']).toEqual(['trace-abc-123']);
+    expect(ag.logs()).toContain('"requestId":"trace-abc-123"');
     const names = Object.keys(who.headers);
     for (const name of names) {
       expect(name.replaceAll('_', '-')).not.toMatch(/^(impersonate-|x-remote-|x-auth-request-|gap-auth)/);

@@ -58,7 +58,7 @@ describe('defaults', () => {
       logLevel: 'info',
       requestLogging: true,
       silencePingLogging: false,
-      requestIdHeader: 'X-Request-Id',
+      requestIdHeader: 'x-request-id',
     });
   });
 });
