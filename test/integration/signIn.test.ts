@@ -114,6 +114,39 @@ describe('sign-in through a real OIDC issuer, bearer checked as kube-apiserver c
     }
   });
 
+  it('sends PKCE S256 by default, plain or none when --code-challenge-method says so', async () => {
+    const challenge = async (gate: RunningAuthgate) => {
+      const res = await new BrowserClient().get(`${gate.url}/oauth2/start?rd=/`);
+      const q = new URL(res.header('location')!).searchParams;
+      return [q.get('code_challenge_method'), q.get('code_challenge')?.length ?? 0] as const;
+    };
+    const [method, length] = await challenge(ag);
+    expect(method).toBe('S256');
+    expect(length).toBe(43);
+    for (const [flag, expected] of [
+      ['plain', 'plain'],
+      ['', null],
+    ] as const) {
+      const gate = await startAuthgate(
+        issuerFlags(issuer, [
+          '--email-domain=*',
+          `--code-challenge-method=${flag}`,
+          `--upstream=${apiserver.url}/`,
+        ]),
+      );
+      try {
+        expect((await challenge(gate))[0]).toBe(expected);
+        // without PKCE the sign-in still completes (oidc-provider accepts only S256, so plain is refused there)
+        if (expected === null) {
+          const { final } = await new BrowserClient().follow(`${gate.url}/oauth2/start?rd=/oauth2/userinfo`);
+          expect(final.status).toBe(200);
+        }
+      } finally {
+        await gate.stop();
+      }
+    }
+  });
+
   it('/ping answers at once and /ready once discovery succeeded', async () => {
     expect((await new BrowserClient().get(`${ag.url}/ping`)).status).toBe(200);
     expect((await new BrowserClient().get(`${ag.url}/ready`)).status).toBe(200);
