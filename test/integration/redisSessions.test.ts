@@ -143,6 +143,31 @@ describeWithBinary({ describe, it }, REDIS_SERVER, redisAvailable, 'Redis sessio
       await expect(waiting).resolves.toBe(true);
     });
 
+    it('refreshes once across both replicas when both get the session at the same time', async () => {
+      // The issuer's ID tokens live an hour: with a margin of 3599 s a refresh is due one second after sign-in.
+      const flags = [
+        ...baseFlags(issuer, upstream),
+        `--redis-connection-url=${redis.url}`,
+        '--token-refresh-margin=3599s',
+      ];
+      const [c, d] = [await startAuthgate(flags), await startAuthgate(flags)];
+      try {
+        const browser = new BrowserClient();
+        await signIn(browser, c);
+        await new Promise((r) => setTimeout(r, 1500));
+        const cookie = browser.cookies(c.url);
+        const before = issuer.counts.refresh;
+        const answers = await Promise.all(
+          [c, d, c, d, c, d, c, d, c, d, c, d].map((g) => fetch(`${g.url}/app`, { headers: { cookie } })),
+        );
+        expect(answers.map((r) => r.status)).toEqual(Array(12).fill(200));
+        expect(issuer.counts.refresh - before).toBe(1);
+      } finally {
+        await c.stop();
+        await d.stop();
+      }
+    });
+
     it('answers 503 while Redis is frozen, never signs out, and recovers by itself', async () => {
       const browser = new BrowserClient();
       await signIn(browser, a);
