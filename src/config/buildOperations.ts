@@ -142,17 +142,23 @@ function servingFiles(
   }
 }
 
-function upstreamCa(check: Checker, readFile: ReadFile): readonly string[] {
-  const files = check.values.list('upstream-ca');
+/** A list flag of CA bundles (--upstream-ca, --provider-ca-file): each readable and PEM, checked at start. */
+export function caBundleFiles(check: Checker, name: string, readFile: ReadFile): readonly string[] {
+  const files = check.values.list(name);
   for (const file of files) {
-    const pem = read(check, 'upstream-ca', file, readFile);
+    const pem = read(check, name, file, readFile);
     if (pem === null) continue;
     try {
       caContext(pem);
     } catch (err) {
-      check.report('upstream-ca', `${file} ${(err as Error).message}`, 'give the CA bundle in PEM form');
+      check.report(name, `${file} ${(err as Error).message}`, 'give the CA bundle in PEM form');
     }
   }
+  return files;
+}
+
+function upstreamCa(check: Checker, readFile: ReadFile): readonly string[] {
+  const files = caBundleFiles(check, 'upstream-ca', readFile);
   if (files.length > 0 && check.values.bool('ssl-upstream-insecure-skip-verify')) {
     check.report(
       'upstream-ca',

@@ -7,7 +7,7 @@ import { passAuthorizationHeader, providerRestrictions } from './buildProviders.
 import { routing } from './buildRouting.js';
 import { sessionOptions } from './buildSessions.js';
 import { pageOptions } from './buildPages.js';
-import { operationsOptions } from './buildOperations.js';
+import { caBundleFiles, operationsOptions } from './buildOperations.js';
 import { clientSecret, cookieSecrets, type ReadFile } from './buildSecrets.js';
 import { Checker } from './checks.js';
 import { show } from './coerce.js';
@@ -59,7 +59,7 @@ export function buildOptions(
     skipJwtBearerTokens: v.bool('skip-jwt-bearer-tokens'),
     extraJwtIssuers: extraJwtIssuers(check),
     insecureOidcAllowUnverifiedEmail: v.bool('insecure-oidc-allow-unverified-email'),
-    providerCaFiles: v.list('provider-ca-file'),
+    providerCaFiles: caBundleFiles(check, 'provider-ca-file', readFile),
     sslInsecureSkipVerify: v.bool('ssl-insecure-skip-verify'),
     prompt: v.str('prompt'),
     backendLogoutUrl: backendLogoutUrl(check),

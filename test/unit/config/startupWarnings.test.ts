@@ -63,3 +63,26 @@ describe('bearer pass-through and impersonation', () => {
     ).toThrow(/skip-jwt-bearer-tokens[\s\S]*kube-impersonation/);
   });
 });
+
+describe('--provider-ca-file', () => {
+  it('is checked at start: an unreadable or non-PEM file is a configuration problem', () => {
+    const load = (files: Record<string, string>) =>
+      loadOptions({
+        argv: [
+          '--client-id=x',
+          '--client-secret=y',
+          '--cookie-secret=dGhpcy1pcy1hLXRlc3QtY29va2llLXNlY3JldC0zMmI',
+          '--email-domain=*',
+          '--oidc-issuer-url=https://dex.internal.example',
+          '--provider-ca-file=/etc/ca/dex.pem',
+        ],
+        env: {},
+        readFile: (path) => {
+          if (path in files) return files[path]!;
+          throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+        },
+      });
+    expect(() => load({})).toThrow(/--provider-ca-file[\s\S]*cannot read \/etc\/ca\/dex.pem \(ENOENT\)/);
+    expect(() => load({ '/etc/ca/dex.pem': 'not a certificate' })).toThrow(/--provider-ca-file/);
+  });
+});
