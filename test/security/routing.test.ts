@@ -156,16 +156,18 @@ describe('identity and routing attacks', () => {
   });
 
   describe('hostile email claims never pass --email-domain=example.com', () => {
-    it.each(Object.keys(HOSTILE_EMAILS))(
-      '%s: refused with 403, no session, audited as forbidden',
-      async (login) => {
-        const b = new BrowserClient();
-        const { final } = await b.follow(`${ag.url}/oauth2/start?rd=/`, { login });
-        expect(final.status).toBe(403);
-        expect(b.jar.getCookiesSync(ag.url).some((c) => /^_authgate(_\d+)?$/.test(c.key))).toBe(false);
-        expect(ag.logs()).toMatch(new RegExp(`"audit":"sign_in","outcome":"forbidden".*"user":"${login}"`));
-      },
-    );
+    it.each(Object.keys(HOSTILE_EMAILS))('%s: refused with 403, no session, audited', async (login) => {
+      const b = new BrowserClient();
+      const { final } = await b.follow(`${ag.url}/oauth2/start?rd=/`, { login });
+      expect(final.status).toBe(403);
+      expect(b.jar.getCookiesSync(ag.url).some((c) => /^_authgate(_\d+)?$/.test(c.key))).toBe(false);
+      // A control character makes the ID token unusable (refused before any rule runs); the rest fail the domain rule.
+      const audit =
+        login === 'nul'
+          ? `"audit":"sign_in","outcome":"refused".*"reason":"id_token_invalid"`
+          : `"audit":"sign_in","outcome":"forbidden".*"user":"${login}"`;
+      expect(ag.logs()).toMatch(new RegExp(audit));
+    });
 
     it('a well-formed address in another case is admitted (so the refusals are the hostile shapes)', async () => {
       const { final } = await new BrowserClient().follow(`${ag.url}/oauth2/start?rd=/`, { login: 'upper' });
