@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from '../config/options.js';
 import { takeResponseCookies } from '../http/responseCookies.js';
 import type { UpstreamTls } from './upstreamTls.js';
+import { createForwarder } from './forwardRequest.js';
 
 export type ProxyErrorHandler = (
   err: Error,
@@ -46,7 +47,8 @@ export interface UpstreamRouter {
 }
 
 /**
- * One proxy (and one keep-alive agent) per --upstream, built at start: nothing is constructed per request.
+ * One forwarder, one WebSocket proxy and one keep-alive agent per --upstream, built at start: nothing is
+ * constructed per request.
  * The request path is forwarded as it came (oauth2-proxy semantics); the upstream URL's path is the route.
  */
 export function createUpstreamRouter(
@@ -70,6 +72,15 @@ export function createUpstreamRouter(
         : new http.Agent({ keepAlive: true, maxSockets: 256 });
       agents.push(agent);
       const origin = upstream.url.origin;
+      const forward = createForwarder({
+        target: new URL(origin),
+        agent,
+        changeOrigin: !options.passHostHeader,
+        timeoutMs: options.upstreamTimeout,
+        onResponse: adjustUpstreamResponse,
+        onError: (err, req, res) => onError(err, req, res, origin),
+      });
+      // WebSocket upgrades only: plain requests take the forwarder above (the hot path).
       const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
         target: origin,
         changeOrigin: !options.passHostHeader,
@@ -81,25 +92,18 @@ export function createUpstreamRouter(
         plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
         on: {
           error: (err, req, res) => onError(err, req, res as ServerResponse | Socket, origin),
-          proxyRes: (proxyRes, req) => adjustUpstreamResponse(proxyRes, req),
           // A WebSocket upgrade that refreshed the session carries the new cookie on the 101 answer; httpxy
           // writes that answer from the upstream's headers after this listener ran.
           proxyReqWs: (proxyReq, req) => {
             proxyReq.once('upgrade', (proxyRes: IncomingMessage) => adjustUpstreamResponse(proxyRes, req));
           },
-          // Our own timer, not httpxy's proxyTimeout: that one destroys the request without a reason, which
-          // surfaces as "socket hang up" and would be answered 502 instead of 504.
-          proxyReq: (proxyReq) =>
-            void proxyReq.setTimeout(options.upstreamTimeout, () =>
-              proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' })),
-            ),
         },
       });
       const prefix = upstream.pathPrefix;
       return {
         prefix,
         origin,
-        web: (req, res) => void proxy(req, res),
+        web: forward,
         ws: (req, socket, head) => proxy.upgrade(req, socket, head),
       };
     });
