@@ -16,6 +16,7 @@ import { createRequestInfoReader } from './http/requestInfo.js';
 import { createIdentityHeaderPlan } from './proxy/identityHeaders.js';
 import { createKubeServices } from './kube/services.js';
 import { createUpstreamRouter } from './proxy/upstreams.js';
+import { createRequestCookieReader } from './http/requestCookies.js';
 import { createRequestHandlers } from './http/server.js';
 import { createListeners, type BoundPorts } from './listeners.js';
 import type { HttpsListener } from './http/tls.js';
@@ -140,6 +141,7 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
     whitelist: parseWhitelistDomains(options.whitelistDomains),
     routes: compileRouteRules(options.skipAuthRoutes, options.apiRoutes),
     readInfo: createRequestInfoReader(options),
+    cookies: createRequestCookieReader(sessions.ownsCookie),
     identityHeaders: createIdentityHeaderPlan(
       options,
       (bytes) =>

@@ -3,9 +3,10 @@ import type { Socket } from 'node:net';
 import type { Services } from './services.js';
 import type { RequestInfo } from './requestInfo.js';
 import type { SessionState } from '../session/types.js';
-import { parseCookieHeader, stripCookies } from '../session/cookies.js';
 import { setForwardedHeaders } from '../proxy/forwardedHeaders.js';
-import { resolveSession, sendStoreUnavailable } from './sessionGate.js';
+import { sendStoreUnavailable } from './sessionGate.js';
+import { authenticate, type Authentication } from './authenticate.js';
+import type { RequestCookies } from './requestCookies.js';
 import { addResponseCookies } from './responseCookies.js';
 import { errorPage, signInContinuePage, signInPage } from './pages/pages.js';
 import { sendHtml, sendJson, wantsJson } from './respond.js';
@@ -21,17 +22,15 @@ function prepareUpstreamHeaders(
   svc: Services,
   req: IncomingMessage,
   info: RequestInfo,
+  cookies: RequestCookies,
   session: SessionState | null,
   bearer?: string,
 ): void {
   const h = req.headers;
   svc.identityHeaders.strip(h);
-  if (h.cookie) {
-    // Both stores write the same cookie family (session or ticket, chunks, CSRF) under --cookie-name.
-    const rest = stripCookies(h.cookie, svc.store.ownsCookie);
-    if (rest === null) delete h.cookie;
-    else h.cookie = rest;
-  }
+  // Both stores write the same cookie family (session or ticket, chunks, CSRF) under --cookie-name.
+  if (cookies.forUpstream === null) delete h.cookie;
+  else h.cookie = cookies.forUpstream;
   setForwardedHeaders(req, info);
   h[svc.options.requestIdHeader] = requestIdOf(req, svc.options.requestIdHeader);
   if (session) for (const [name, value] of svc.identityHeaders.forSession(session)) h[name] = value;
@@ -66,24 +65,17 @@ export async function handleProtected(
     );
     return;
   }
+  const cookies = svc.cookies(req);
   let session: SessionState | null = null;
   let bearer: string | undefined;
   if (!skipsAuth(svc, req, path)) {
-    const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
-    if (b?.kind === 'unavailable') return unavailable(svc, req, res, path, 'provider_unreachable');
-    if (b?.kind === 'invalid' || b?.kind === 'forbidden') return bearerRefused(svc, req, res, b.kind);
-    if (b?.kind === 'active') {
-      session = b.session;
-      bearer = b.authorization;
-    } else {
-      const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
-      if (r.kind === 'unavailable') return unavailable(svc, req, res, path, r.reason);
-      if (r.kind === 'none') return unauthenticated(svc, req, res, info, path, r.clearCookies);
-      session = r.session;
-      addResponseCookies(req, r.setCookies);
-    }
+    const a = await authenticate(svc, req, cookies.jar, info.host);
+    if (a.kind !== 'active') return refuse(svc, req, res, info, path, a);
+    session = a.session;
+    bearer = a.bearer;
+    addResponseCookies(req, a.setCookies);
   }
-  prepareUpstreamHeaders(svc, req, info, session, bearer);
+  prepareUpstreamHeaders(svc, req, info, cookies, session, bearer);
   if (svc.options.requestLogging) {
     noteRequest(req, {
       user: session?.sub,
@@ -93,6 +85,20 @@ export async function handleProtected(
     });
   }
   upstream.web(req, res);
+}
+
+/** The answer to a request that may not be proxied: sign-in, 401/403 JSON, or 503. */
+function refuse(
+  svc: Services,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  path: string,
+  a: Exclude<Authentication, { kind: 'active' }>,
+): void {
+  if (a.kind === 'unavailable') return unavailable(svc, req, res, path, a.reason);
+  if (a.kind === 'none') return unauthenticated(svc, req, res, info, path, a.clearCookies);
+  bearerRefused(svc, req, res, a.kind === 'bearer_invalid' ? 'invalid' : 'forbidden');
 }
 
 function wantsJsonAnswer(svc: Services, req: IncomingMessage, path: string): boolean {
@@ -165,25 +171,19 @@ export async function handleUpgrade(
       : null;
   if (!upstream) return rejectUpgrade(socket, 404, 'Not Found');
   const info = svc.readInfo(req);
+  const cookies = svc.cookies(req);
   let session: SessionState | null = null;
   let bearer: string | undefined;
   if (!skipsAuth(svc, req, path)) {
-    const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
-    if (b?.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
-    if (b?.kind === 'invalid') return rejectUpgrade(socket, 401, 'Unauthorized');
-    if (b?.kind === 'forbidden') return rejectUpgrade(socket, 403, 'Forbidden');
-    if (b?.kind === 'active') {
-      session = b.session;
-      bearer = b.authorization;
-    } else {
-      const r = await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
-      if (r.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
-      if (r.kind === 'none') return rejectUpgrade(socket, 401, 'Unauthorized');
-      session = r.session;
-      addResponseCookies(req, r.setCookies);
-    }
+    const a = await authenticate(svc, req, cookies.jar, info.host);
+    if (a.kind === 'unavailable') return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (a.kind === 'bearer_forbidden') return rejectUpgrade(socket, 403, 'Forbidden');
+    if (a.kind !== 'active') return rejectUpgrade(socket, 401, 'Unauthorized');
+    session = a.session;
+    bearer = a.bearer;
+    addResponseCookies(req, a.setCookies);
   }
-  prepareUpstreamHeaders(svc, req, info, session, bearer);
+  prepareUpstreamHeaders(svc, req, info, cookies, session, bearer);
   upstream.ws(req, socket, head);
 }
 

@@ -6,6 +6,7 @@ import type { SessionStore } from '../session/store.js';
 import type { AccessRules } from '../authz/decide.js';
 import type { WhitelistDomain } from '../redirect/whitelist.js';
 import type { RequestInfoReader } from './requestInfo.js';
+import type { RequestCookieReader } from './requestCookies.js';
 import type { IdentityHeaderPlan } from '../proxy/identityHeaders.js';
 import type { UpstreamRouter } from '../proxy/upstreams.js';
 import type { PageContext } from './pages/pages.js';
@@ -29,6 +30,8 @@ export interface Services {
   readonly whitelist: readonly WhitelistDomain[];
   readonly routes: RouteRules;
   readonly readInfo: RequestInfoReader;
+  /** The request's cookies, parsed once per connection (src/http/requestCookies.ts). */
+  readonly cookies: RequestCookieReader;
   readonly identityHeaders: IdentityHeaderPlan;
   readonly upstreams: UpstreamRouter;
   readonly pages: PageContext;

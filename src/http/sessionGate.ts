@@ -26,7 +26,7 @@ const NO_COOKIES: readonly string[] = [];
  */
 export async function resolveSession(
   svc: Services,
-  cookies: Map<string, string>,
+  cookies: ReadonlyMap<string, string>,
   host: string,
 ): Promise<SessionResolution> {
   const now = svc.now();
@@ -64,7 +64,10 @@ export async function resolveSession(
  * The session, or null, WITHOUT refreshing: for callers that only read it (userinfo, sign-out, whoami). A
  * refresh there would rotate the refresh token without handing the new cookie back to the browser.
  */
-export async function findSession(svc: Services, cookies: Map<string, string>): Promise<SessionState | null> {
+export async function findSession(
+  svc: Services,
+  cookies: ReadonlyMap<string, string>,
+): Promise<SessionState | null> {
   const now = svc.now();
   // A store outage rejects (not "signed out"): the caller's error handler answers 503.
   const loaded = await svc.sessions.load(cookies, now);

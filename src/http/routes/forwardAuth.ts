@@ -3,7 +3,8 @@ import type { Services } from '../services.js';
 import type { SessionState } from '../../session/types.js';
 import { checkAuthQuery, parseAuthQuery, type AuthQueryRules } from '../../authz/authQuery.js';
 import { parseCookieHeader } from '../../session/cookies.js';
-import { findSession, resolveSession, type SessionResolution } from '../sessionGate.js';
+import { findSession } from '../sessionGate.js';
+import { authenticate } from '../authenticate.js';
 import { sendJson } from '../respond.js';
 import { noteRequest } from '../../observability/requestNotes.js';
 
@@ -63,15 +64,10 @@ export async function handleForwardAuth(
     res.end();
   };
   // A bearer JWT (--skip-jwt-bearer-tokens) decides on its own: valid and allowed, or 401/403.
-  const b = svc.bearer ? await svc.bearer.resolve(req, svc.access, svc.now()) : null;
-  if (b?.kind === 'unavailable') return bare(503);
-  if (b?.kind === 'invalid') return bare(401);
-  if (b?.kind === 'forbidden') return bare(403);
-  const r: SessionResolution =
-    b?.kind === 'active'
-      ? { kind: 'active', session: b.session, setCookies: [] }
-      : await resolveSession(svc, parseCookieHeader(req.headers.cookie), info.host);
+  const r = await authenticate(svc, req, svc.cookies(req).jar, info.host);
   if (r.kind === 'unavailable') return bare(503);
+  if (r.kind === 'bearer_invalid') return bare(401);
+  if (r.kind === 'bearer_forbidden') return bare(403);
   if (r.kind === 'none') {
     const headers: Record<string, string | string[]> = { 'cache-control': 'no-store', 'content-length': '0' };
     if (r.clearCookies.length > 0) headers['set-cookie'] = [...r.clearCookies];
