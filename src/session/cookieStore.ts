@@ -50,6 +50,17 @@ export class CookieSessionStore implements SessionStore {
   private readonly cfg: CookieSessionStoreConfig;
   private readonly cache: UnsealCache;
   private readonly maxCookieBytes: number;
+  /**
+   * The last session found in a cookie jar object. The http layer hands over the same jar object for every
+   * request that repeats an identical Cookie header (src/http/requestCookies.ts), so this skips joining the
+   * chunks and hashing the seal for the unseal cache. `forgotten` is bumped by forget() and clear(): an entry
+   * from before never outlives a sign-out or a replaced seal.
+   */
+  private readonly byJar = new WeakMap<
+    ReadonlyMap<string, string>,
+    { readonly loaded: LoadedSession; readonly forgotten: number }
+  >();
+  private forgotten = 0;
 
   constructor(cfg: CookieSessionStoreConfig) {
     if (
@@ -84,18 +95,25 @@ export class CookieSessionStore implements SessionStore {
     nowSeconds = currentEpochSeconds(),
   ): Promise<LoadedSession | null> {
     try {
+      const memo = this.byJar.get(cookies);
+      if (memo !== undefined && memo.forgotten === this.forgotten && memo.loaded.state.expiresAt > nowSeconds)
+        return memo.loaded;
       const sealed = joinChunks(cookies, this.cfg.cookieName);
       if (sealed === null || sealed.length > MAX_SEALED_LENGTH) return null;
-      const cached = this.cache.get(sealed, nowSeconds);
-      if (cached !== undefined) return { state: cached, sealed };
-      if (this.cache.isKnownFailure(sealed, nowSeconds)) return null;
-      const state = await unsealSession(sealed, this.cfg.passwords, nowSeconds);
-      if (state === null) {
-        this.cache.markFailed(sealed, nowSeconds);
-        return null;
+      let state = this.cache.get(sealed, nowSeconds);
+      if (state === undefined) {
+        if (this.cache.isKnownFailure(sealed, nowSeconds)) return null;
+        const opened = await unsealSession(sealed, this.cfg.passwords, nowSeconds);
+        if (opened === null) {
+          this.cache.markFailed(sealed, nowSeconds);
+          return null;
+        }
+        this.cache.set(sealed, opened);
+        state = opened;
       }
-      this.cache.set(sealed, state);
-      return { state, sealed };
+      const loaded = { state, sealed };
+      this.byJar.set(cookies, { loaded, forgotten: this.forgotten });
+      return loaded;
     } catch {
       return null;
     }
@@ -131,6 +149,7 @@ export class CookieSessionStore implements SessionStore {
   clear(host: string, cookies: ReadonlyMap<string, string>): string[] {
     const sealed = joinChunks(cookies, this.cfg.cookieName);
     if (sealed !== null) this.cache.delete(sealed);
+    this.forgotten += 1;
     const names = new Set([this.cfg.cookieName, ...staleChunkNames(cookies, this.cfg.cookieName, [])]);
     const attrs = this.attributes(selectCookieDomain(host, this.cfg.cookieDomains));
     return [...names].map((name) => clearCookie(name, attrs));
@@ -139,6 +158,7 @@ export class CookieSessionStore implements SessionStore {
   /** Drops a session from the unseal cache (e.g. the old seal after a refresh replaced it). */
   forget(sealed: string): void {
     this.cache.delete(sealed);
+    this.forgotten += 1;
   }
 
   /** Whether `name` is one of authgate's cookies (session, chunk, CSRF): such cookies never go upstream. */

@@ -57,6 +57,10 @@ export interface LoadedSession {
  */
 export interface SessionStore {
   readonly kind: 'cookie' | 'redis';
+  /**
+   * The request's session. `cookies` is never modified by anyone once passed: a store may remember its answer
+   * per jar object (the http layer reuses one jar for a repeated identical Cookie header).
+   */
   load(cookies: ReadonlyMap<string, string>, nowSeconds: number): Promise<LoadedSession | null>;
   /** Persists the session and returns the Set-Cookie values to send (new cookies and clears of stale ones). */
   save(

@@ -215,3 +215,46 @@ describe('CookieSessionStore.fromOptions', () => {
     );
   });
 });
+
+describe('CookieSessionStore load memo (one per jar object)', () => {
+  it('returns the same loaded session for the same jar, but never past the session expiry', async () => {
+    const store = makeStore();
+    const jar = applySetCookies(
+      new Map(),
+      await store.save(makeSession({ expiresAt: NOW + 100 }), HOST, new Map(), NOW),
+    );
+    const first = await store.load(jar, NOW);
+    expect(first).not.toBeNull();
+    expect(await store.load(jar, NOW + 50)).toBe(first);
+    expect(await store.load(jar, NOW + 100)).toBeNull();
+  });
+
+  it('is keyed by the jar object: a jar with a different seal is read from its own cookies', async () => {
+    const store = makeStore();
+    const alice = applySetCookies(
+      new Map(),
+      await store.save(makeSession({ sub: 'alice' }), HOST, new Map(), NOW),
+    );
+    const bob = applySetCookies(
+      new Map(),
+      await store.save(makeSession({ sub: 'bob' }), HOST, new Map(), NOW),
+    );
+    expect((await store.load(alice, NOW))?.state.sub).toBe('alice');
+    expect((await store.load(bob, NOW))?.state.sub).toBe('bob');
+    const tampered = new Map([[NAME, `${alice.get(NAME)!.slice(0, -2)}xx`]]);
+    expect(await store.load(tampered, NOW)).toBeNull();
+  });
+
+  it('is dropped by forget() and clear(), so a replaced or signed-out seal is read afresh', async () => {
+    const cache = new UnsealCache();
+    const store = makeStore({ cache });
+    const jar = applySetCookies(new Map(), await store.save(makeSession(), HOST, new Map(), NOW));
+    const first = await store.load(jar, NOW);
+    store.forget(first!.sealed);
+    const afterForget = await store.load(jar, NOW);
+    expect(afterForget).not.toBe(first);
+    expect(afterForget?.state).toEqual(first?.state);
+    store.clear(HOST, jar);
+    expect(await store.load(jar, NOW)).not.toBe(afterForget);
+  });
+});
