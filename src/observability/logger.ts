@@ -21,6 +21,14 @@ const REDACT = [
   '*.code',
 ];
 
+/**
+ * Lines are written in batches of at least 4 KB or every 200 ms, whichever comes first: one asynchronous write
+ * per request (the access log) cost ~20 us of CPU per proxied request in thread-pool hand-offs, a batch costs a
+ * fraction of that. pino flushes what is left synchronously when the process exits.
+ */
+const BATCH_BYTES = 4096;
+const BATCH_MAX_DELAY_MS = 200;
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -30,6 +38,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ??
+      pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: BATCH_MAX_DELAY_MS }),
   );
 }
