@@ -39,12 +39,19 @@ export type RedisClient = Redis | Cluster;
 export interface RedisConnection {
   /** Runs `command` with the bound; any failure rejects with SessionStoreError and marks the connection down. */
   run<T>(command: (client: RedisClient) => Promise<T>): Promise<T>;
+  /**
+   * The ioredis client under `run`, for what watches the connection itself rather than sending a bounded
+   * request (the session record cache listens to its events and turns on CLIENT TRACKING; redisTracking.ts).
+   */
+  readonly client: RedisClient;
+  readonly settings: RedisConnectionSettings;
+  readonly log: Logger;
   isHealthy(): boolean;
   close(): Promise<void>;
 }
 
-const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
-const DEFAULT_PROBE_INTERVAL_MS = 1000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+export const DEFAULT_PROBE_INTERVAL_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 2000;
 
 function addresses(urls: readonly string[]): RedisAddress[] {
@@ -152,7 +159,7 @@ function firstReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
 }
 
 /** A short, secret-free description of a Redis error for the log. */
-function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown): string {
   // Duck-typed: errors from node:tls or node:net may come from another realm (vm contexts), failing instanceof.
   if (typeof err !== 'object' || err === null || typeof (err as Error).message !== 'string')
     return 'unknown error';
@@ -259,6 +266,9 @@ export function createRedisConnection(
 
   return {
     run,
+    client,
+    settings,
+    log,
     isHealthy: healthy,
     async close() {
       if (closed) return;

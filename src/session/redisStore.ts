@@ -6,10 +6,14 @@
  * chunks. The record `<cookie-name>-<hash of id>` holds the SessionState encrypted under the ticket's key,
  * with a TTL equal to the session's remaining life, so a Redis dump alone shows neither tokens nor emails.
  *
- * Every load reads Redis (there is no cache of session state): a sign-out deletes the record and every replica
- * sees it on its next request. Only the iron unseal of the ticket cookie is cached (TicketCache), as it costs
- * a key derivation. An unreachable Redis rejects with SessionStoreError, never "no session", so an outage is
- * a 503 and never a sign-out.
+ * Two caches keep Redis off the hot path. TicketCache keeps unsealed tickets, as an iron unseal costs a key
+ * derivation. SessionRecordCache (standalone and Sentinel modes) keeps decrypted records, so an unchanged
+ * session costs no Redis command and yields the same SessionState object on every request; it is safe
+ * because Redis itself reports every change to a record this process has read (CLIENT TRACKING, see
+ * redisRecordCache.ts), so a sign-out or a refresh by any replica drops the entry everywhere within about one
+ * network hop, and the cache is emptied and bypassed whenever those reports may have been missed (any
+ * connection event, a silent subscriber, FLUSHALL). Cluster mode reads Redis on every request. An unreachable
+ * Redis rejects with SessionStoreError, never "no session", so an outage is a 503 and never a sign-out.
  *
  * CSRF cookies of sign-in attempts stay with CookieSessionStore.
  */
@@ -20,6 +24,7 @@ import { clearCookie, serializeCookie, type ClearCookieAttributes, isAuthgateCoo
 import { staleChunkNames } from './chunks.js';
 import { createRedisConnection, redisSettingsFromOptions, type RedisConnection } from './redisClient.js';
 import { createRedisLock } from './redisLock.js';
+import { SessionRecordCache, type RecordCacheStats } from './redisRecordCache.js';
 import { currentEpochSeconds } from './seal.js';
 import { deriveSealPasswords, type SealPasswords } from './secrets.js';
 import { parseSessionState } from './shape.js';
@@ -57,11 +62,15 @@ export class RedisSessionStore implements SessionStore {
 
   private readonly cfg: RedisSessionStoreConfig;
   private readonly cache: TicketCache;
+  private readonly records: SessionRecordCache;
+  /** Record names by ticket: tickets come from TicketCache, so this spares a SHA-256 per request. */
+  private readonly names = new WeakMap<Ticket, string>();
 
   constructor(cfg: RedisSessionStoreConfig) {
     this.cfg = cfg;
     this.cache = cfg.cache ?? new TicketCache();
     this.lock = createRedisLock(cfg.connection, cfg.cookieName);
+    this.records = new SessionRecordCache(cfg.connection);
   }
 
   /** The store for a loaded configuration; connects at once (and keeps retrying in the background). */
@@ -91,9 +100,12 @@ export class RedisSessionStore implements SessionStore {
     const ticket = await this.ticketOf(sealed, nowSeconds);
     if (ticket === null) return null;
     const name = this.nameOf(ticket);
-    const record = await this.cfg.connection.run((c) => c.call('GET', [name]));
-    if (typeof record !== 'string') return null;
-    const state = decryptRecord(record, ticket, name);
+    const state =
+      this.records.lookup(name, ticket.key, nowSeconds) ??
+      (await this.records.fetch(name, ticket.key, async () => {
+        const record = await this.cfg.connection.run((c) => c.call('GET', [name]));
+        return typeof record === 'string' ? decryptRecord(record, ticket, name) : null;
+      }));
     if (state === null || state.expiresAt <= nowSeconds) return null;
     return { state, sealed };
   }
@@ -122,6 +134,7 @@ export class RedisSessionStore implements SessionStore {
     if (kept !== null) {
       const name = this.nameOf(kept);
       const record = encryptRecord(checked, kept, name);
+      this.records.forget(name);
       const written = await this.cfg.connection.run((c) => c.call('SET', [name, record, 'PX', ttlMs, 'XX']));
       return written === 'OK' ? [] : this.cookieClears(host, cookies);
     }
@@ -163,7 +176,13 @@ export class RedisSessionStore implements SessionStore {
     return this.cfg.connection.isHealthy();
   }
 
+  /** Counters of the session record cache (hits, misses, invalidations, whether it is serving). */
+  recordCacheStats(): RecordCacheStats {
+    return this.records.stats();
+  }
+
   close(): Promise<void> {
+    this.records.close();
     return this.cfg.connection.close();
   }
 
@@ -183,6 +202,7 @@ export class RedisSessionStore implements SessionStore {
     if (ticket === null) return;
     this.cache.delete(sealed);
     const name = this.nameOf(ticket);
+    this.records.forget(name);
     await this.cfg.connection.run((c) => c.call('DEL', [name]));
   }
 
@@ -193,7 +213,12 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private nameOf(ticket: Ticket): string {
-    return recordName(this.cfg.cookieName, ticket);
+    let name = this.names.get(ticket);
+    if (name === undefined) {
+      name = recordName(this.cfg.cookieName, ticket);
+      this.names.set(ticket, name);
+    }
+    return name;
   }
 
   private attributes(host: string): ClearCookieAttributes {

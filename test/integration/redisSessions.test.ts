@@ -170,7 +170,10 @@ describeWithBinary({ describe, it }, REDIS_SERVER, redisAvailable, 'Redis sessio
 
     it('answers 503 while Redis is frozen, never signs out, and recovers by itself', async () => {
       const browser = new BrowserClient();
-      await signIn(browser, a);
+      // Signed in through b, so a has not cached this session: its requests must ask the frozen Redis. (A
+      // session a has cached is served from memory until the freeze is noticed, within probe interval +
+      // command timeout; then the cache is off and requests get 503 like these: redisRecordCacheModes.test.ts.)
+      await signIn(browser, b);
       const before = browser.cookies(a.url);
       redis.pause();
       let frozenMs: number;

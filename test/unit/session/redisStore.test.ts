@@ -16,6 +16,7 @@ import {
 } from '../../support/redis.js';
 import { SECRET_A, SECRET_B, flipSextet, guidGroups, makeSession } from './sessionFixtures.js';
 import { applySetCookies } from './storeFixtures.js';
+import { invalidationSeen } from './redisCacheFixtures.js';
 
 const NAME = '_authgate';
 const HOST = 'app.example.com';
@@ -174,7 +175,10 @@ describeWithBinary(
       const loaded = await other.load(jar);
       expect(loaded).not.toBeNull();
       const refreshed = { ...loaded!.state, refreshToken: 'rotated-refresh-token', refreshedAt: now() };
+      const seen = other.recordCacheStats();
       expect(await store.save(refreshed, HOST, jar, now(), { reuseTicketFrom: loaded! })).toEqual([]);
+      // `other` cached the session; the invalidation reaches it on its own connection (see invalidationSeen).
+      await invalidationSeen(other, seen);
       expect((await other.load(jar))?.state.refreshToken).toBe('rotated-refresh-token');
     });
 
