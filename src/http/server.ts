@@ -78,7 +78,7 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
     });
   };
 
-  return {
+  const handlers: RequestHandlers = {
     request(req, res) {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
@@ -116,6 +116,10 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
     },
     upgrade(req, socket, head) {
       socket.on('error', () => socket.destroy());
+      if (req.headers.upgrade?.trim().toLowerCase() !== 'websocket') {
+        answerAsPlainRequest(req, socket, handlers.request);
+        return;
+      }
       handleUpgrade(svc, req, socket, head).catch((err) => {
         if (isStoreUnavailable(err) && socket.writable) {
           socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -126,6 +130,37 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
       });
     },
   };
+  return handlers;
+}
+
+/**
+ * An Upgrade to anything but WebSocket (`Upgrade: h2c`, what `curl --http2` sends over http://) is answered as
+ * the ordinary request it also is (RFC 9110 7.8 lets a server ignore Upgrade), then the connection closes; one
+ * with a body is refused (400). Node hands every Upgrade request to the 'upgrade' event, where it would
+ * otherwise get no answer at all. The forwarder never passes Upgrade or Connection on, so the upstream sees a
+ * plain request.
+ */
+function answerAsPlainRequest(
+  req: IncomingMessage,
+  socket: Socket,
+  request: RequestHandlers['request'],
+): void {
+  // Node does not parse the body of an Upgrade request: one that has a body cannot be forwarded.
+  const cl = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')) {
+    if (socket.writable) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+    return;
+  }
+  const res = new http.ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.once('finish', () => {
+    res.detachSocket(socket);
+    socket.destroySoon();
+  });
+  request(req, res);
 }
 
 /** Timeouts that keep slow or idle clients from holding resources forever (HTTP and HTTPS listeners alike). */

@@ -99,7 +99,11 @@ export function createForwarder(s: ForwarderSettings): Forwarder {
       try {
         res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, out);
       } catch (err) {
+        // Node parsed a reason phrase or header it refuses to send again (e.g. a control byte). writeHead kept
+        // the reason and any headers it had set: forget them, or the error page would fail the same way.
         proxyRes.destroy();
+        res.statusMessage = '';
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
         s.onError(err as Error, req, res);
         return;
       }
