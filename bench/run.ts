@@ -135,6 +135,7 @@ async function main(): Promise<number> {
       durationSeconds: args.durationSeconds,
       warmupSeconds: args.warmupSeconds,
       authgateFlags: args.authgateFlags,
+      authgateNodeArgs: args.authgateNodeArgs,
     },
     scenarios: [],
     budgets: [],
@@ -155,7 +156,7 @@ async function main(): Promise<number> {
       upstreamUrl: `http://127.0.0.1:${port}`,
       upstreamPort: port,
       upstreamPid: upstream.pid,
-      authgateNodeArgs: [],
+      authgateNodeArgs: args.authgateNodeArgs,
       authgateFlags: args.authgateFlags,
     };
     if (args.memory) {
@@ -179,7 +180,8 @@ async function main(): Promise<number> {
       for (const scenario of SCENARIOS.filter((s) => args.only.includes(s.id))) {
         log(`${scenario.id}. ${scenario.name}`);
         const dir = join(profileRoot, `scenario-${scenario.id}`);
-        const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+        const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+        const nodeArgs = [...args.authgateNodeArgs, ...profiling];
         const result = await runScenario(scenario, { ...ctx, authgateNodeArgs: nodeArgs }, args);
         report.scenarios.push(result);
         if (result.status !== 'ok') log(`   ${result.status}: ${result.reason ?? ''}`);

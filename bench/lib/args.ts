@@ -15,6 +15,8 @@ export interface BenchArgs {
   readonly outDir: string;
   /** Extra flags for every authgate under test (experiments: e.g. --request-logging=false). */
   readonly authgateFlags: readonly string[];
+  /** Extra node options for every authgate under test (experiments: e.g. V8 heap flags). */
+  readonly authgateNodeArgs: readonly string[];
   readonly help: boolean;
 }
 
@@ -33,6 +35,8 @@ export const USAGE = `npm run bench -- [options]
   --out DIR               where results are written (default bench/results)
   --authgate-flag FLAG    an extra flag for every authgate under test, repeatable
                           (e.g. --authgate-flag=--request-logging=false)
+  --authgate-node-arg ARG a node option for every authgate under test, repeatable
+                          (e.g. --authgate-node-arg=--max-semi-space-size=4)
 `;
 
 function positive(name: string, raw: string | undefined, fallback: number, allowZero = false): number {
@@ -78,6 +82,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
       profile: { type: 'boolean' },
       out: { type: 'string' },
       'authgate-flag': { type: 'string', multiple: true },
+      'authgate-node-arg': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -96,6 +101,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     profile: values.profile === true,
     outDir: values.out ?? defaultOutDir,
     authgateFlags: values['authgate-flag'] ?? [],
+    authgateNodeArgs: values['authgate-node-arg'] ?? [],
     help: values.help === true,
   };
 }

@@ -1,6 +1,9 @@
 /**
- * The RSS budgets: authgate's RSS while 1,000 keep-alive connections make signed-in requests, and its growth
- * under N minutes of steady load (value at the end vs at 1 minute).
+ * The RSS budgets: authgate's RSS with 1,000 open keep-alive connections, all signed in and sending requests
+ * (together at half the rate authgate reaches on them: the load level of the p99 budget), and its growth under
+ * N minutes of steady load (value at the end vs at 1 minute). The same 1,000 connections sending back to back
+ * (1,000 requests in flight at every moment) are measured first, to find that rate, and reported too: there the
+ * RSS is mostly garbage V8 lets accumulate under that allocation rate, not memory held per connection.
  */
 import { RssSampler } from './children.js';
 import { runAutocannon, toMb } from './load.js';
@@ -11,6 +14,9 @@ import type { Budget } from './report.js';
 export interface MemoryFigures {
   readonly manyConnections: {
     connections: number;
+    /** All connections sending back to back: the highest rate, and the RSS then. */
+    saturated: { requestsPerSecond: number; maxRssMb: number; errors: number };
+    /** The budget's run: the same connections at half that rate together. */
     requestsPerSecond: number;
     idleRssMb: number;
     maxRssMb: number;
@@ -46,12 +52,27 @@ export async function measureMemory(
   let target = await signedInTarget(ctx);
   const idle = new RssSampler(target.pid);
   idle.stop();
-  const many = new RssSampler(target.pid);
-  const manyRun = await runAutocannon({
+  const spec = {
     url: target.url,
     headers: target.headers,
     connections: opts.connections,
     durationSeconds: opts.durationSeconds,
+  };
+  const full = new RssSampler(target.pid);
+  const fullRun = await runAutocannon(spec);
+  full.stop();
+  await target.stop();
+  const saturatedRate = Math.round(fullRun.requests.total / fullRun.duration);
+  const halfRate = Math.max(1, Math.round(saturatedRate / 2));
+  log(`memory: the same connections at ${halfRate} req/s together (half of ${saturatedRate})`);
+  // A fresh process, so the saturated run's heap does not count in the budget's figure.
+  target = await signedInTarget(ctx);
+  const many = new RssSampler(target.pid);
+  const manyRun = await runAutocannon({
+    ...spec,
+    url: target.url,
+    headers: target.headers,
+    overallRate: halfRate,
   });
   many.stop();
   await target.stop();
@@ -81,10 +102,15 @@ export async function measureMemory(
   const figures: MemoryFigures = {
     manyConnections: {
       connections: opts.connections,
+      saturated: {
+        requestsPerSecond: saturatedRate,
+        maxRssMb: toMb(full.maxBytes()),
+        errors: fullRun.errors + fullRun.timeouts,
+      },
       requestsPerSecond: Math.round(manyRun.requests.total / manyRun.duration),
       idleRssMb: toMb(idle.maxBytes()),
       maxRssMb: toMb(many.maxBytes()),
-      errors: manyRun.errors,
+      errors: manyRun.errors + manyRun.timeouts,
     },
     soak: {
       minutes: opts.soakMinutes,
@@ -100,10 +126,12 @@ export async function measureMemory(
   };
   const budgets: Budget[] = [
     {
-      name: `RSS with ${opts.connections} open keep-alive connections`,
-      measured: `${figures.manyConnections.maxRssMb} MB max`,
+      name: `RSS with ${opts.connections} open keep-alive connections at ${figures.manyConnections.requestsPerSecond} req/s`,
+      measured:
+        `${figures.manyConnections.maxRssMb} MB max (all sending back to back: ` +
+        `${figures.manyConnections.saturated.maxRssMb} MB at ${saturatedRate} req/s)`,
       limit: '< 150 MB',
-      holds: figures.manyConnections.maxRssMb < 150,
+      holds: figures.manyConnections.maxRssMb < 150 && figures.manyConnections.errors === 0,
     },
     {
       name: `RSS growth over ${opts.soakMinutes} min of load (end vs ${referenceSecond} s)`,

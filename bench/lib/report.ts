@@ -46,6 +46,7 @@ export interface RunReport {
     durationSeconds: number;
     warmupSeconds: number;
     authgateFlags: readonly string[];
+    authgateNodeArgs: readonly string[];
   };
   readonly scenarios: ScenarioResult[];
   paced?: PacedLatency;
