@@ -28,7 +28,8 @@ import { SessionRefresher } from './http/sessionRefresh.js';
 import { takeResponseCookies } from './http/responseCookies.js';
 import { createBearerGate } from './http/bearerGate.js';
 import { errorPage } from './http/pages/pages.js';
-import { sendHtml, sendJson, wantsJson } from './http/respond.js';
+import { sendHtml, sendJson } from './http/respond.js';
+import { answersWithJson } from './http/answerFormat.js';
 import { requestIdOf } from './http/requestId.js';
 
 export interface AuthgateInstance {
@@ -95,6 +96,7 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
     ...(deps.tokenCheckIntervalMs ? { tokenCheckIntervalMs: deps.tokenCheckIntervalMs } : {}),
   });
 
+  const routes = compileRouteRules(options.skipAuthRoutes, options.apiRoutes);
   const onProxyError = (err: Error, req: IncomingMessage, res: ServerResponse | Socket, upstream: string) => {
     const id = requestIdOf(req, options.requestIdHeader);
     const code = (err as NodeJS.ErrnoException).code ?? err.name;
@@ -116,7 +118,7 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
         ? `authgate does not trust the TLS certificate of the application behind it (${code}). ` +
           'An administrator must give authgate the CA that issued it (--upstream-ca).'
         : 'The application behind authgate is not reachable.';
-    if (options.forceJsonErrors || wantsJson(req))
+    if (answersWithJson({ options, routes }, req))
       sendJson(res, status, { error: 'bad_gateway', message, requestId: id }, refreshed);
     else sendHtml(res, status, errorPage(pages, status, message, id), refreshed);
   };
@@ -139,7 +141,7 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
       },
     },
     whitelist: parseWhitelistDomains(options.whitelistDomains),
-    routes: compileRouteRules(options.skipAuthRoutes, options.apiRoutes),
+    routes,
     readInfo: createRequestInfoReader(options),
     cookies: createRequestCookieReader(sessions.ownsCookie),
     identityHeaders: createIdentityHeaderPlan(

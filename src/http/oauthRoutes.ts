@@ -15,7 +15,8 @@ import { handleKubeconfig } from './routes/kubeconfig.js';
 import { STYLESHEET } from './pages/stylesheet.js';
 import { SCRIPT } from './pages/script.js';
 import { errorPage, signedOutPage, signInContinuePage } from './pages/pages.js';
-import { sendHtml, sendJson, wantsJson } from './respond.js';
+import { sendHtml, sendJson } from './respond.js';
+import { answersWithJson } from './answerFormat.js';
 import { requestIdOf } from './requestId.js';
 import { errorSummary } from '../observability/errorSummary.js';
 import { isStoreUnavailable } from '../session/store.js';
@@ -112,7 +113,7 @@ export function createOAuthApp(svc: Services): Express {
 
   app.use((req: Request, res: Response) => {
     const id = requestIdOf(req, svc.options.requestIdHeader);
-    if (wantsJson(req)) sendJson(res, 404, { error: 'not_found', requestId: id });
+    if (answersWithJson(svc, req)) sendJson(res, 404, { error: 'not_found', requestId: id });
     else sendHtml(res, 404, errorPage(svc.pages, 404, 'There is no such page.', id));
   });
   // Express's default handler would print a stack trace; ours logs the error and shows only a request id.
@@ -120,7 +121,7 @@ export function createOAuthApp(svc: Services): Express {
     if (isStoreUnavailable(err)) return sendStoreUnavailable(svc, req, res);
     const id = requestIdOf(req, svc.options.requestIdHeader);
     svc.log.error({ requestId: id, err: errorSummary(err) }, 'request failed');
-    if (wantsJson(req)) sendJson(res, 500, { error: 'internal_error', requestId: id });
+    if (answersWithJson(svc, req)) sendJson(res, 500, { error: 'internal_error', requestId: id });
     else sendHtml(res, 500, errorPage(svc.pages, 500, 'authgate could not complete this request.', id));
   });
   return app;

@@ -9,7 +9,8 @@ import { authenticate, type Authentication } from './authenticate.js';
 import type { RequestCookies } from './requestCookies.js';
 import { addResponseCookies } from './responseCookies.js';
 import { errorPage, signInContinuePage, signInPage } from './pages/pages.js';
-import { sendHtml, sendJson, wantsJson } from './respond.js';
+import { sendHtml, sendJson } from './respond.js';
+import { answersWithJson } from './answerFormat.js';
 import { requestIdOf } from './requestId.js';
 import { isCanonicalPath } from './canonicalPath.js';
 import { noteRequest } from '../observability/requestNotes.js';
@@ -101,10 +102,6 @@ function refuse(
   bearerRefused(svc, req, res, a.kind === 'bearer_invalid' ? 'invalid' : 'forbidden');
 }
 
-function wantsJsonAnswer(svc: Services, req: IncomingMessage, path: string): boolean {
-  return svc.options.forceJsonErrors || svc.routes.isApiRoute(path) || wantsJson(req);
-}
-
 /** No usable session: JSON 401 for APIs and XHRs, else sign-in (keeping where the user was going). */
 function unauthenticated(
   svc: Services,
@@ -116,7 +113,7 @@ function unauthenticated(
 ) {
   const o = svc.options;
   const extra = clearCookies.length > 0 ? { 'set-cookie': [...clearCookies] } : undefined;
-  if (wantsJsonAnswer(svc, req, path)) {
+  if (answersWithJson(svc, req)) {
     const body = { error: 'unauthorized', message: 'Sign-in required.', signIn: `${o.proxyPrefix}/sign_in` };
     sendJson(res, 401, body, extra);
     return;
@@ -140,7 +137,7 @@ function unavailable(
   const message =
     'The identity provider is not reachable and your sign-in needs renewing. Try again in a moment.';
   svc.log.warn({ requestId: id, reason }, 'session unavailable');
-  if (wantsJsonAnswer(svc, req, path)) sendJson(res, 503, { error: 'unavailable', message, requestId: id });
+  if (answersWithJson(svc, req)) sendJson(res, 503, { error: 'unavailable', message, requestId: id });
   else sendHtml(res, 503, errorPage(svc.pages, 503, message, id));
 }
 

@@ -6,7 +6,8 @@ import { errorSummary } from '../observability/errorSummary.js';
 import { handleProtected, handleUpgrade } from './protectedRequest.js';
 import { handleForwardAuth } from './routes/forwardAuth.js';
 import { errorPage } from './pages/pages.js';
-import { sendHtml, sendJson, wantsJson } from './respond.js';
+import { sendHtml, sendJson } from './respond.js';
+import { answersWithJson } from './answerFormat.js';
 import { requestIdOf } from './requestId.js';
 import { isStoreUnavailable } from '../session/store.js';
 import { sendStoreUnavailable } from './sessionGate.js';
@@ -37,7 +38,7 @@ export function createRequestHandlers(svc: Services, isShuttingDown: () => boole
     const id = requestIdOf(req, idHeader);
     svc.log.error({ requestId: id, err: errorSummary(err) }, 'request failed');
     if (res.headersSent) res.destroy();
-    else if (wantsJson(req)) sendJson(res, 500, { error: 'internal_error', requestId: id });
+    else if (answersWithJson(svc, req)) sendJson(res, 500, { error: 'internal_error', requestId: id });
     else sendHtml(res, 500, errorPage(svc.pages, 500, 'authgate could not complete this request.', id));
   };
 

@@ -5,7 +5,8 @@ import { needsRefresh } from './sessionRefresh.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from './services.js';
 import { errorPage } from './pages/pages.js';
-import { sendHtml, sendJson, wantsJson } from './respond.js';
+import { sendHtml, sendJson } from './respond.js';
+import { answersWithJson } from './answerFormat.js';
 import { requestIdOf } from './requestId.js';
 
 export type SessionResolution =
@@ -105,8 +106,7 @@ export function sendStoreUnavailable(svc: Services, req: IncomingMessage, res: S
   svc.log.warn({ requestId: id, reason: 'store_unavailable' }, 'session store unavailable');
   svc.metrics.sessionStoreError();
   const message = 'The session store is not reachable right now. Try again in a moment; you stay signed in.';
-  const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-  if (svc.options.forceJsonErrors || wantsJson(req) || svc.routes.isApiRoute(path)) {
+  if (answersWithJson(svc, req)) {
     sendJson(
       res,
       503,

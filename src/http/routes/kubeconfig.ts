@@ -4,7 +4,8 @@ import { parseCookieHeader } from '../../session/cookies.js';
 import { findSession } from '../sessionGate.js';
 import { renderPage, signInPage } from '../pages/pages.js';
 import { escapeHtml } from '../pages/render.js';
-import { sendHtml, sendJson, wantsJson } from '../respond.js';
+import { sendHtml, sendJson } from '../respond.js';
+import { answersWithJson } from '../answerFormat.js';
 
 /**
  * /oauth2/kubeconfig: a short page on using kubectl with the same sign-in, and (?download=1) the kubeconfig
@@ -22,8 +23,7 @@ export async function handleKubeconfig(
   const query = new URL(req.url ?? '/', 'http://x').searchParams;
   const session = await findSession(svc, parseCookieHeader(req.headers.cookie));
   if (!session) {
-    if (svc.options.forceJsonErrors || wantsJson(req))
-      sendJson(res, 401, { error: 'unauthorized', signIn: `${p}/sign_in` });
+    if (answersWithJson(svc, req)) sendJson(res, 401, { error: 'unauthorized', signIn: `${p}/sign_in` });
     else sendHtml(res, 401, signInPage(svc.pages, svc.provider.displayName, `${p}/kubeconfig`));
     return;
   }

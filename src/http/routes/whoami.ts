@@ -7,7 +7,8 @@ import { pickRedirect } from '../../redirect/validator.js';
 import { findSession } from '../sessionGate.js';
 import { renderPage, signInPage } from '../pages/pages.js';
 import { escapeHtml } from '../pages/render.js';
-import { sendHtml, sendJson, wantsJson } from '../respond.js';
+import { sendHtml, sendJson } from '../respond.js';
+import { answersWithJson } from '../answerFormat.js';
 
 /**
  * /oauth2/whoami: how Kubernetes sees the signed-in user and what it lets them do in the listed namespaces,
@@ -19,7 +20,7 @@ export async function handleWhoami(svc: Services, req: IncomingMessage, res: Ser
   if (!kube?.whoami) throw new Error('whoami route registered without --kube-apiserver-url');
   const info = svc.readInfo(req);
   const query = new URL(req.url ?? '/', 'http://x').searchParams;
-  const json = svc.options.forceJsonErrors || wantsJson(req) || query.get('format') === 'json';
+  const json = answersWithJson(svc, req) || query.get('format') === 'json';
   const session = await findSession(svc, parseCookieHeader(req.headers.cookie));
   if (!session) {
     if (json) {
