@@ -3,8 +3,11 @@
  * name. Anything else: oauth2-proxy's own TOML format (snake_case keys, plural keys for lists), so an existing
  * oauth2-proxy.cfg loads unchanged. Parser messages are reduced to a position: their snippets could show secrets.
  */
-import { parse as parseToml, TomlError } from 'smol-toml';
-import { parseDocument } from 'yaml';
+import { lazyModule } from '../lazyModule.js';
+
+/** Parsers are loaded only when a --config file is given. */
+const yaml = lazyModule<typeof import('yaml')>('yaml');
+const toml = lazyModule<typeof import('smol-toml')>('smol-toml');
 import { problem, type ConfigProblem } from './errors.js';
 import { FLAGS, type FlagDefinition } from './flags.js';
 import { isUnsupportedOauth2ProxyKey } from './oauth2ProxyUnsupported.js';
@@ -61,7 +64,7 @@ export function parseConfigFile(path: string, text: string): SourceResult {
 type Parsed = { table: Record<string, unknown> } | { problem: ConfigProblem };
 
 function parseYaml(path: string, text: string): Parsed {
-  const doc = parseDocument(text);
+  const doc = yaml().parseDocument(text);
   const first = doc.errors[0];
   if (first) {
     const at = first.linePos?.[0];
@@ -78,9 +81,9 @@ function parseYaml(path: string, text: string): Parsed {
 
 function parseTomlText(path: string, text: string): Parsed {
   try {
-    return { table: parseToml(text) };
+    return { table: toml().parse(text) };
   } catch (err) {
-    const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
+    const where = err instanceof toml().TomlError ? ` at line ${err.line}, column ${err.column}` : '';
     return { problem: syntaxProblem(path, `is not valid TOML${where}`) };
   }
 }

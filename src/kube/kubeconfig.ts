@@ -3,7 +3,9 @@
  * from kubelogin (`kubectl oidc-login get-token`) against the same issuer, with a public client id. kubectl
  * signs in in the browser and keeps the tokens in kubelogin's cache: no token is ever written into the file.
  */
-import { stringify } from 'yaml';
+import { lazyModule } from '../lazyModule.js';
+
+const yaml = lazyModule<typeof import('yaml')>('yaml');
 import type { KubeCluster } from '../config/options.js';
 
 export interface KubeconfigInput {
@@ -67,5 +69,5 @@ export function buildKubeconfig(input: KubeconfigInput): string {
     contexts: input.clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user } })),
     'current-context': input.clusters[0]?.name ?? '',
   };
-  return stringify(doc, { lineWidth: 0 });
+  return yaml().stringify(doc, { lineWidth: 0 });
 }

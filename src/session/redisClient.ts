@@ -9,7 +9,8 @@
  * - connection errors never escape as unhandled 'error' events, and the log gets one line per change of state
  *   (unavailable / available again), never the URL's password or any command argument.
  */
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { lazyModule } from '../lazyModule.js';
 import type { ConnectionOptions } from 'node:tls';
 import type { Options } from '../config/options.js';
 import type { Logger } from '../observability/logger.js';
@@ -49,6 +50,9 @@ export interface RedisConnection {
   isHealthy(): boolean;
   close(): Promise<void>;
 }
+
+/** Loaded when the first Redis client is built: cookie-session deployments never load it. */
+const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 export const DEFAULT_PROBE_INTERVAL_MS = 1000;
@@ -114,7 +118,7 @@ export function createRedisClient(s: RedisConnectionSettings): RedisClient {
       slotsRefreshTimeout: timeout,
       enableOfflineQueue: false,
     };
-    return new Cluster(
+    return new (ioredis().Cluster)(
       s.addresses.map((a) => ({ host: a.host, port: a.port })),
       options,
     );
@@ -129,10 +133,10 @@ export function createRedisClient(s: RedisConnectionSettings): RedisClient {
   };
   if (s.mode === 'standalone') {
     const only = s.addresses[0];
-    return new Redis({ ...options, host: only?.host ?? '127.0.0.1', port: only?.port ?? 6379 });
+    return new (ioredis().Redis)({ ...options, host: only?.host ?? '127.0.0.1', port: only?.port ?? 6379 });
   }
   const sentinelTls = s.addresses.some((a) => a.tls) ? tls : undefined;
-  return new Redis({
+  return new (ioredis().Redis)({
     ...options,
     sentinels: s.addresses.map((a) => ({ host: a.host, port: a.port })),
     name: s.sentinelMasterName,
