@@ -32,8 +32,16 @@ export interface RecordCacheStats {
   readonly active: boolean;
 }
 
+/**
+ * The longest an entry is served without reading Redis again, ms: a backstop for invalidations Redis never
+ * sends (SWAPDB) or that no check here can notice; it costs one read per active session per minute.
+ */
+export const MAX_ENTRY_AGE_MS = 60_000;
+
 interface Entry {
   readonly state: SessionState;
+  /** Date.now() when read from Redis. */
+  readonly readAt: number;
   /** The ticket's record key: another ticket naming the same record (none should exist) gets no hit. */
   readonly ticketKey: string;
 }
@@ -57,7 +65,11 @@ export class SessionRecordCache {
   private flushes = 0;
 
   /** Caches for `connection` (standalone or sentinel; in cluster mode nothing is ever cached). */
-  constructor(connection: RedisConnection, maxEntries = DEFAULT_MAX_CACHED_RECORDS) {
+  constructor(
+    connection: RedisConnection,
+    maxEntries = DEFAULT_MAX_CACHED_RECORDS,
+    private readonly maxEntryAgeMs = MAX_ENTRY_AGE_MS,
+  ) {
     this.maxEntries = Math.max(0, Math.floor(maxEntries));
     this.tracking = startInvalidationTracking(connection, {
       invalidated: (keys) => {
@@ -80,7 +92,7 @@ export class SessionRecordCache {
       this.misses += 1;
       return undefined;
     }
-    if (entry.state.expiresAt <= nowSeconds) {
+    if (entry.state.expiresAt <= nowSeconds || Date.now() - entry.readAt >= this.maxEntryAgeMs) {
       this.entries.delete(name);
       this.misses += 1;
       return undefined;
@@ -115,7 +127,8 @@ export class SessionRecordCache {
     try {
       const state = await read();
       const unchanged = flight.invalidations === seen && epoch >= 0 && epoch === tracking.epoch;
-      if (state !== null && unchanged && this.isActive()) this.insert(name, { state, ticketKey });
+      if (state !== null && unchanged && this.isActive())
+        this.insert(name, { state, ticketKey, readAt: Date.now() });
       return state;
     } finally {
       flight.pending -= 1;

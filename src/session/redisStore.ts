@@ -54,6 +54,8 @@ export interface RedisSessionStoreConfig {
   readonly connection: RedisConnection;
   /** Unsealed tickets; a private 10,000-entry cache by default. */
   readonly cache?: TicketCache;
+  /** How long a cached record is served before it is read again (default MAX_ENTRY_AGE_MS, 60 s). */
+  readonly maxCachedRecordAgeMs?: number;
 }
 
 export class RedisSessionStore implements SessionStore {
@@ -70,7 +72,7 @@ export class RedisSessionStore implements SessionStore {
     this.cfg = cfg;
     this.cache = cfg.cache ?? new TicketCache();
     this.lock = createRedisLock(cfg.connection, cfg.cookieName);
-    this.records = new SessionRecordCache(cfg.connection);
+    this.records = new SessionRecordCache(cfg.connection, undefined, cfg.maxCachedRecordAgeMs);
   }
 
   /** The store for a loaded configuration; connects at once (and keeps retrying in the background). */

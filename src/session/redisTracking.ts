@@ -44,7 +44,7 @@ export interface InvalidationTracking {
 
 interface Subscriber {
   readonly id: number;
-  /** `run_id` of the server it is subscribed on (sentinel mode only; '' otherwise). */
+  /** `run_id` of the server it is subscribed on: the data connection must be on the same one. */
   readonly runId: string;
 }
 
@@ -83,7 +83,6 @@ export function startInvalidationTracking(
   if (settings.mode === 'cluster') return null;
   const data = connection.client as Redis;
   const timeoutMs = settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const sentinel = settings.mode === 'sentinel';
   // Its own name in CLIENT LIST; autoResubscribe off: each new connection is set up (CLIENT ID first) below.
   const sub = data.duplicate({ connectionName: 'authgate-invalidations', autoResubscribe: false });
 
@@ -127,10 +126,17 @@ export function startInvalidationTracking(
     again = false;
     const started = epoch;
     try {
-      if (sentinel && runIdOf(await bounded(data.info('server'), timeoutMs)) !== linked.runId) {
-        // Sentinel sent the two connections to different servers (a failover in between): invalidations
-        // would come from the wrong one. Reconnecting the subscriber asks Sentinel again (the heartbeat
-        // retries meanwhile; Sentinel itself disconnects every client of a demoted master).
+      if (runIdOf(await bounded(data.info('server'), timeoutMs)) !== linked.runId) {
+        // The two connections reached different servers (Sentinel during a failover; an address that leads to
+        // several servers: a load balancer, a headless Service): invalidations would come from the wrong one,
+        // and CLIENT TRACKING could even accept the id of an unrelated client there. Reconnecting the
+        // subscriber may reach the right one (the heartbeat retries meanwhile; Sentinel itself disconnects
+        // every client of a demoted master).
+        const reason = 'the two Redis connections reached different servers';
+        if (logged !== reason && !closed) {
+          logged = reason;
+          log.warn({ store: 'redis', reason }, `session cache off: ${reason}`);
+        }
         if (started === epoch && Date.now() - redirectedAt >= 1000) {
           redirectedAt = Date.now();
           sub.disconnect(true);
@@ -161,13 +167,16 @@ export function startInvalidationTracking(
     try {
       // CLIENT ID and INFO before SUBSCRIBE: a subscribed RESP2 connection only takes (UN)SUBSCRIBE and PING.
       const id = await bounded(sub.call('CLIENT', ['ID']), timeoutMs);
-      const runId = sentinel ? runIdOf(await bounded(sub.info('server'), timeoutMs)) : '';
+      const runId = runIdOf(await bounded(sub.info('server'), timeoutMs));
       await bounded(sub.subscribe(INVALIDATION_CHANNEL), timeoutMs);
       if (life !== subscriberLife || closed || typeof id !== 'number') return;
       subscriber = { id, runId };
       await establish();
     } catch (err) {
-      if (isRefusal(err) && life === subscriberLife) refuse(err);
+      if (life !== subscriberLife || closed) return;
+      if (isRefusal(err)) refuse(err);
+      // A slow or failed set-up is not a refusal: start again on a fresh connection rather than stay off.
+      else sub.disconnect(true);
     }
   };
 

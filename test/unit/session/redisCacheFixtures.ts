@@ -59,8 +59,9 @@ export const local = (port: number) => [
   { host: '127.0.0.1', port, tls: false, username: '', password: '', db: 0 },
 ];
 
-export function storeOn(connection: RedisConnection): RedisSessionStore {
+export function storeOn(connection: RedisConnection, maxCachedRecordAgeMs?: number): RedisSessionStore {
   return new RedisSessionStore({
+    ...(maxCachedRecordAgeMs === undefined ? {} : { maxCachedRecordAgeMs }),
     cookieName: NAME,
     passwords: deriveSealPasswords([SECRET_A]),
     cookieDomains: ['example.com'],
