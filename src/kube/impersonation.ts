@@ -5,6 +5,7 @@
  * --oidc-username-prefix / --oidc-groups-prefix would give, so RBAC bindings written for bearer mode still match.
  */
 import type { KubeExtraClaim, KubeUsernameClaim } from '../config/options.js';
+import { utf8HeaderValue } from '../proxy/headerValue.js';
 
 export interface KubeIdentityRules {
   readonly usernameClaim: KubeUsernameClaim;
@@ -98,11 +99,11 @@ export function mapKubeIdentity(s: IdentitySource, rules: KubeIdentityRules): Ma
 
 /** The Impersonate-* headers for an identity, names lower-case, values as Node must write them. */
 export function impersonationHeaders(id: KubeIdentity): HeaderEntry[] {
-  const out: HeaderEntry[] = [['impersonate-user', wireValue(id.user)]];
-  if (id.groups.length > 0) out.push(['impersonate-group', id.groups.map(wireValue)]);
-  if (id.uid !== null) out.push(['impersonate-uid', wireValue(id.uid)]);
+  const out: HeaderEntry[] = [['impersonate-user', utf8HeaderValue(id.user)]];
+  if (id.groups.length > 0) out.push(['impersonate-group', id.groups.map(utf8HeaderValue)]);
+  if (id.uid !== null) out.push(['impersonate-uid', utf8HeaderValue(id.uid)]);
   for (const [key, values] of id.extra) {
-    out.push([`impersonate-extra-${encodeExtraKey(key)}`, values.map(wireValue)]);
+    out.push([`impersonate-extra-${encodeExtraKey(key)}`, values.map(utf8HeaderValue)]);
   }
   return out;
 }
@@ -121,14 +122,6 @@ export function encodeExtraKey(key: string): string {
     out += byte < 0x80 && TCHAR.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
-}
-
-/**
- * Node writes header strings as latin1 and throws on characters above U+00FF. Re-spelling the UTF-8 bytes as
- * latin1 characters puts the UTF-8 bytes on the wire, which is what Go's net/http (the apiserver) reads.
- */
-function wireValue(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1');
 }
 
 function usernameOf(s: IdentitySource, claim: KubeUsernameClaim): string {

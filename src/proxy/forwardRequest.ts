@@ -13,7 +13,6 @@
  */
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
 
 export interface ForwarderSettings {
   /** The upstream origin. */
@@ -65,8 +64,6 @@ export function createForwarder(s: ForwarderSettings): Forwarder {
   const hostname = s.target.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(s.target.port) || (secure ? 443 : 80);
   const hostHeader = s.target.host;
-  // TLS is checked against the upstream URL's name, never the client's Host header (--pass-host-header).
-  const servername = secure && isIP(hostname) === 0 ? hostname : undefined;
 
   return (req, res) => {
     const headers = req.headers;
@@ -83,7 +80,6 @@ export function createForwarder(s: ForwarderSettings): Forwarder {
         method: req.method,
         path: req.url,
         headers,
-        ...(servername === undefined ? {} : { servername }),
       });
     } catch (err) {
       // Node refuses to send some header values it accepted from the client; answer like an unusable upstream.
@@ -110,6 +106,15 @@ export function createForwarder(s: ForwarderSettings): Forwarder {
       proxyRes.on('error', () => res.destroy());
       proxyRes.on('aborted', () => res.destroy());
       proxyRes.pipe(res);
+    });
+    // A 101 to a plain request: Node emits no 'response' for it, so without this the client would wait forever.
+    proxyReq.on('upgrade', (_proxyRes, socket) => {
+      socket.destroy();
+      const err = Object.assign(new Error('upstream switched protocols'), {
+        code: 'ERR_UPSTREAM_SWITCHED_PROTOCOLS',
+      });
+      if (res.headersSent) res.destroy();
+      else s.onError(err, req, res);
     });
     proxyReq.on('error', (err) => {
       if (res.destroyed || res.writableEnded) return; // the client left first: nothing to answer

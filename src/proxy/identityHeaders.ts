@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Options } from '../config/options.js';
 import type { SessionState } from '../session/types.js';
 import type { ImpersonationPlan } from '../kube/credentials.js';
+import { utf8HeaderValue } from './headerValue.js';
 
 /**
  * Every header that could carry an identity to an upstream. A client must never be able to send one of
@@ -71,10 +72,11 @@ export function createIdentityHeaderPlan(
       out.push([options.passIdTokenHeader.toLowerCase(), s.idToken]);
     if (options.passUserHeaders) {
       const user = options.preferEmailToUser && s.email ? s.email : s.sub;
-      if (user) out.push(['x-forwarded-user', user]);
-      if (s.email) out.push(['x-forwarded-email', s.email]);
-      if (s.groups.length > 0) out.push(['x-forwarded-groups', s.groups.join(',')]);
-      if (s.preferredUsername) out.push(['x-forwarded-preferred-username', s.preferredUsername]);
+      if (user) out.push(['x-forwarded-user', utf8HeaderValue(user)]);
+      if (s.email) out.push(['x-forwarded-email', utf8HeaderValue(s.email)]);
+      if (s.groups.length > 0) out.push(['x-forwarded-groups', utf8HeaderValue(s.groups.join(','))]);
+      if (s.preferredUsername)
+        out.push(['x-forwarded-preferred-username', utf8HeaderValue(s.preferredUsername)]);
     }
     if (options.passAccessToken && s.accessToken) out.push(['x-forwarded-access-token', s.accessToken]);
     return out;

@@ -35,7 +35,8 @@ export class ReloadableHttpsAgent extends https.Agent {
 
 export interface UpstreamTls {
   /** A keep-alive agent for one https upstream, kept current with --upstream-ca. */
-  createAgent(): https.Agent;
+  /** `servername`: the name the upstream's certificate is checked against ('' for an IP address). */
+  createAgent(servername: string): https.Agent;
   /** Re-read the CA files now if they changed (tests; the watcher does this by itself). */
   check(): void;
   close(): void;
@@ -97,8 +98,9 @@ export function createUpstreamTls(options: Options, deps: UpstreamTlsDeps): Upst
   }
 
   return {
-    createAgent() {
+    createAgent(servername) {
       const agent = new ReloadableHttpsAgent({
+        servername,
         keepAlive: true,
         maxSockets: 256,
         rejectUnauthorized: !insecure,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin } from 'http-proxy-middleware';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from '../config/options.js';
@@ -62,9 +62,14 @@ export function createUpstreamRouter(
     .sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
     .map((upstream) => {
       const secure = upstream.url.protocol === 'https:';
+      // Agent options win over request options: every connection (forwarder and WebSocket proxy alike) checks
+      // the certificate against the upstream URL's host, never the client's Host header (--pass-host-header).
+      const host = upstream.url.hostname.replace(/^\[(.*)\]$/, '$1');
+      const servername = isIP(host) === 0 ? host : '';
       const agent = secure
-        ? (tls?.createAgent() ??
+        ? (tls?.createAgent(servername) ??
           new https.Agent({
+            servername,
             keepAlive: true,
             maxSockets: 256,
             rejectUnauthorized: !options.sslUpstreamInsecureSkipVerify,

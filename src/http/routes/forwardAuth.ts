@@ -5,6 +5,7 @@ import { checkAuthQuery, parseAuthQuery, type AuthQueryRules } from '../../authz
 import { parseCookieHeader } from '../../session/cookies.js';
 import { findSession } from '../sessionGate.js';
 import { authenticate } from '../authenticate.js';
+import { utf8HeaderValue } from '../../proxy/headerValue.js';
 import { sendJson } from '../respond.js';
 import { noteRequest } from '../../observability/requestNotes.js';
 
@@ -27,7 +28,7 @@ function answerHeaders(svc: Services, s: SessionState): Record<string, string | 
   const o = svc.options;
   const h: Record<string, string | string[]> = { 'cache-control': 'no-store' };
   const user = o.preferEmailToUser && s.email ? s.email : s.sub;
-  h['gap-auth'] = user || s.email;
+  h['gap-auth'] = utf8HeaderValue(user || s.email);
   if (o.setAuthorizationHeader && o.kubeImpersonation) {
     // The same credential the data path sends: authgate's service-account bearer plus Impersonate-* (one
     // Impersonate-Group line per group), never the user's own token.
@@ -38,10 +39,10 @@ function answerHeaders(svc: Services, s: SessionState): Record<string, string | 
     h.authorization = `Bearer ${s.idToken}`;
   }
   if (o.setXAuthRequest) {
-    if (user) h['x-auth-request-user'] = user;
-    if (s.email) h['x-auth-request-email'] = s.email;
-    if (s.groups.length > 0) h['x-auth-request-groups'] = s.groups.join(',');
-    if (s.preferredUsername) h['x-auth-request-preferred-username'] = s.preferredUsername;
+    if (user) h['x-auth-request-user'] = utf8HeaderValue(user);
+    if (s.email) h['x-auth-request-email'] = utf8HeaderValue(s.email);
+    if (s.groups.length > 0) h['x-auth-request-groups'] = utf8HeaderValue(s.groups.join(','));
+    if (s.preferredUsername) h['x-auth-request-preferred-username'] = utf8HeaderValue(s.preferredUsername);
     if (o.passAccessToken && s.accessToken) h['x-auth-request-access-token'] = s.accessToken;
   }
   if (o.passIdTokenHeader && s.idToken) h[o.passIdTokenHeader.toLowerCase()] = s.idToken;
