@@ -52,6 +52,11 @@ const HOP_BY_HOP_RESPONSE = [
   'upgrade',
 ] as const;
 
+/** URL.hostname keeps an IPv6 literal's brackets; sockets and TLS names want the bare address. */
+export function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
 function timedOut(this: ClientRequest): void {
   this.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
 }
@@ -60,8 +65,7 @@ function timedOut(this: ClientRequest): void {
 export function createForwarder(s: ForwarderSettings): Forwarder {
   const secure = s.target.protocol === 'https:';
   const send = secure ? https.request : http.request;
-  // URL.hostname keeps an IPv6 literal's brackets; the socket wants the bare address.
-  const hostname = s.target.hostname.replace(/^\[(.*)\]$/, '$1');
+  const hostname = bareHostname(s.target);
   const port = Number(s.target.port) || (secure ? 443 : 80);
   const hostHeader = s.target.host;
 

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from '../config/options.js';
 import { takeResponseCookies } from '../http/responseCookies.js';
 import type { UpstreamTls } from './upstreamTls.js';
-import { createForwarder } from './forwardRequest.js';
+import { bareHostname, createForwarder } from './forwardRequest.js';
 
 export type ProxyErrorHandler = (
   err: Error,
@@ -64,7 +64,7 @@ export function createUpstreamRouter(
       const secure = upstream.url.protocol === 'https:';
       // Agent options win over request options: every connection (forwarder and WebSocket proxy alike) checks
       // the certificate against the upstream URL's host, never the client's Host header (--pass-host-header).
-      const host = upstream.url.hostname.replace(/^\[(.*)\]$/, '$1');
+      const host = bareHostname(upstream.url);
       const servername = isIP(host) === 0 ? host : '';
       const agent = secure
         ? (tls?.createAgent(servername) ??

@@ -67,6 +67,16 @@ export class RedisSessionStore implements SessionStore {
   private readonly records: SessionRecordCache;
   /** Record names by ticket: tickets come from TicketCache, so this spares a SHA-256 per request. */
   private readonly names = new WeakMap<Ticket, string>();
+  /**
+   * The ticket found in a cookie jar object (the http layer reuses one jar for a repeated identical Cookie
+   * header), so a cached session costs no SHA-256 of the ticket cookie either. `forgotten` is bumped whenever a
+   * ticket leaves TicketCache (sign-out, a new sign-in), so an entry never outlives that.
+   */
+  private readonly ticketByJar = new WeakMap<
+    ReadonlyMap<string, string>,
+    { readonly sealed: string; readonly ticket: Ticket; readonly forgotten: number }
+  >();
+  private forgotten = 0;
 
   constructor(cfg: RedisSessionStoreConfig) {
     this.cfg = cfg;
@@ -99,8 +109,20 @@ export class RedisSessionStore implements SessionStore {
   ): Promise<LoadedSession | null> {
     const sealed = cookies.get(this.cfg.cookieName);
     if (sealed === undefined || sealed === '') return null;
-    const ticket = await this.ticketOf(sealed, nowSeconds);
-    if (ticket === null) return null;
+    const memo = this.ticketByJar.get(cookies);
+    let ticket: Ticket | null;
+    if (
+      memo !== undefined &&
+      memo.forgotten === this.forgotten &&
+      memo.sealed === sealed &&
+      memo.ticket.exp > nowSeconds
+    ) {
+      ticket = memo.ticket;
+    } else {
+      ticket = await this.ticketOf(sealed, nowSeconds);
+      if (ticket === null) return null;
+      this.ticketByJar.set(cookies, { sealed, ticket, forgotten: this.forgotten });
+    }
     const name = this.nameOf(ticket);
     const state =
       this.records.lookup(name, ticket.key, nowSeconds) ??
@@ -203,6 +225,7 @@ export class RedisSessionStore implements SessionStore {
     const ticket = await this.ticketOf(sealed, nowSeconds);
     if (ticket === null) return;
     this.cache.delete(sealed);
+    this.forgotten += 1;
     const name = this.nameOf(ticket);
     this.records.forget(name);
     await this.cfg.connection.run((c) => c.call('DEL', [name]));

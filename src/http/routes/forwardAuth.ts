@@ -23,6 +23,23 @@ function rulesFor(rawQuery: string): AuthQueryRules {
   return rules;
 }
 
+type AnswerHeaders = Readonly<Record<string, string | string[]>>;
+
+/**
+ * The 202 answer's headers, built once per session object (sessions are cached objects, like the identity
+ * headers of the data path): /oauth2/auth is asked on every request the ingress sees. Keyed by session, checked
+ * against the Services that built them (one entry per session; tests run several authgates in one process).
+ */
+const answered = new WeakMap<SessionState, { readonly svc: Services; readonly headers: AnswerHeaders }>();
+
+function answerHeadersFor(svc: Services, s: SessionState): AnswerHeaders {
+  const memo = answered.get(s);
+  if (memo !== undefined && memo.svc === svc) return memo.headers;
+  const headers = Object.freeze({ ...answerHeaders(svc, s), 'content-length': '0' });
+  answered.set(s, { svc, headers });
+  return headers;
+}
+
 /** The headers /oauth2/auth answers with, per flags (as oauth2-proxy names them). */
 function answerHeaders(svc: Services, s: SessionState): Record<string, string | string[]> {
   const o = svc.options;
@@ -81,13 +98,10 @@ export async function handleForwardAuth(
     noteRequest(req, { user: session.sub, email: session.email, clientIp: info.clientIp });
   }
   if (rawQuery && !checkAuthQuery(session, rulesFor(rawQuery))) return bare(403);
-  const headers: Record<string, string | string[]> = {
-    ...answerHeaders(svc, session),
-    'content-length': '0',
-  };
+  const headers = answerHeadersFor(svc, session);
   // A refreshed session goes back to the browser through the ingress (auth_request_set $upstream_http_set_cookie).
-  if (r.setCookies.length > 0) headers['set-cookie'] = [...r.setCookies];
-  res.writeHead(202, headers);
+  // writeHead only reads the object: the frozen memo goes out as it is when there is no cookie to add.
+  res.writeHead(202, r.setCookies.length > 0 ? { ...headers, 'set-cookie': [...r.setCookies] } : headers);
   res.end();
 }
 
