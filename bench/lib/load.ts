@@ -2,13 +2,17 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import autocannon, { type Result } from 'autocannon';
 import { cpuMicros, RssSampler } from './children.js';
+import { runPaced, type LoadRun } from './pacedLoad.js';
 
 export interface LoadSpec {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly connections: number;
   readonly durationSeconds: number;
-  /** Requests per second for all connections together (omitted: as fast as the server answers). */
+  /**
+   * Requests per second for all connections together, spread evenly over time (pacedLoad.ts); omitted: each
+   * connection sends back to back, as fast as the server answers (autocannon).
+   */
   readonly overallRate?: number;
 }
 
@@ -55,6 +59,21 @@ export function runAutocannon(spec: LoadSpec, latencyUs?: RecordableHistogram): 
   });
 }
 
+/** The load the spec asks for: paced when it names a rate, autocannon's back-to-back load otherwise. */
+export async function runLoad(spec: LoadSpec, latencyUs?: RecordableHistogram): Promise<LoadRun> {
+  if (spec.overallRate) return runPaced({ ...spec, overallRate: spec.overallRate }, latencyUs);
+  const result = await runAutocannon(spec, latencyUs);
+  const statuses: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats)) statuses[code] = stat.count;
+  return {
+    requests: result.requests.total,
+    durationSeconds: result.duration,
+    statuses,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
 export const toMb = (bytes: number): number => Math.round((bytes / (1024 * 1024)) * 10) / 10;
 
 /** A warm-up run (JIT, connection pools; not recorded), then the measured run with RSS sampled. */
@@ -63,24 +82,22 @@ export async function measure(
   serverPid: number,
   warmupSeconds: number,
 ): Promise<LoadFigures> {
-  if (warmupSeconds > 0) await runAutocannon({ ...spec, durationSeconds: warmupSeconds });
+  if (warmupSeconds > 0) await runLoad({ ...spec, durationSeconds: warmupSeconds });
   const rss = new RssSampler(serverPid);
   const latencyUs = createHistogram();
   const cpuBefore = cpuMicros(serverPid) ?? 0;
-  const result = await runAutocannon(spec, latencyUs);
+  const run = await runLoad(spec, latencyUs);
   const cpuUsed = (cpuMicros(serverPid) ?? 0) - cpuBefore;
   rss.stop();
-  const statuses: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats)) statuses[code] = stat.count;
   return {
-    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    requestsPerSecond: Math.round(run.requests / run.durationSeconds),
     p50Ms: latencyUs.percentile(50) / 1000,
     p99Ms: latencyUs.percentile(99) / 1000,
-    requests: result.requests.total,
-    statuses,
-    errors: result.errors,
-    timeouts: result.timeouts,
+    requests: run.requests,
+    statuses: run.statuses,
+    errors: run.errors,
+    timeouts: run.timeouts,
     rssMb: toMb(rss.maxBytes()),
-    cpuUsPerRequest: result.requests.total > 0 ? Math.round((cpuUsed / result.requests.total) * 10) / 10 : 0,
+    cpuUsPerRequest: run.requests > 0 ? Math.round((cpuUsed / run.requests) * 10) / 10 : 0,
   };
 }
