@@ -10,6 +10,8 @@ export function toProviderError(
   during: 'discovery' | 'redeem' | 'refresh' | 'userinfo',
 ): ProviderError {
   if (err instanceof ProviderError) return err;
+  // openid-client wraps what the provider fetch threw (an oversized answer) in a ClientError without a code.
+  if (err instanceof client.ClientError && err.cause instanceof ProviderError) return err.cause;
   if (err instanceof client.AuthorizationResponseError) {
     return new ProviderError('provider_refused', 'The identity provider refused the sign-in.', 403, {
       cause: err,

@@ -80,7 +80,7 @@ export class GitHubProvider implements Provider {
   private readonly scope: string;
   private readonly wantGroups: boolean;
   private readonly api: GitHubApi;
-  private readonly fetchImpl: ProviderFetch | null;
+  private readonly fetchImpl: ProviderFetch;
 
   constructor(
     private readonly cfg: GitHubProviderConfig,
@@ -217,7 +217,7 @@ export class GitHubProvider implements Provider {
     });
     let res: Response;
     try {
-      res = await (this.fetchImpl ?? fetch)(this.cfg.redeemUrl || GITHUB_REDEEM_URL, {
+      res = await this.fetchImpl(this.cfg.redeemUrl || GITHUB_REDEEM_URL, {
         method: 'POST',
         headers: {
           accept: 'application/json',
@@ -228,6 +228,7 @@ export class GitHubProvider implements Provider {
         signal: AbortSignal.timeout(this.cfg.timeoutMs),
       });
     } catch (cause) {
+      if (cause instanceof ProviderError) throw cause; // an oversized answer: already says what went wrong
       throw new ProviderError('provider_unreachable', 'GitHub could not be reached.', 503, { cause });
     }
     const answer = (await res.json().catch(() => null)) as Record<string, unknown> | null;

@@ -14,8 +14,8 @@ export interface GitHubApiOptions {
   /** https://api.github.com, or GitHub Enterprise's https://ghe.example.com/api/v3 (--validate-url). */
   readonly baseUrl: string;
   readonly timeoutMs: number;
-  /** Custom fetch for --provider-ca-file / --ssl-insecure-skip-verify; null = the global fetch. */
-  readonly fetch: ProviderFetch | null;
+  /** The provider fetch (size-capped; --provider-ca-file / --ssl-insecure-skip-verify). */
+  readonly fetch: ProviderFetch;
 }
 
 export interface GitHubEmail {
@@ -77,8 +77,9 @@ export class GitHubApi {
     };
     let res: Response;
     try {
-      res = await (this.opts.fetch ?? fetch)(url.href, init);
+      res = await this.opts.fetch(url.href, init);
     } catch (err) {
+      if (err instanceof ProviderError) throw err; // an oversized answer: already says what went wrong
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       throw timedOut
         ? new ProviderError('provider_timeout', 'GitHub did not answer in time.', 504, { cause: err })

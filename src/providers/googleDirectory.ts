@@ -8,7 +8,7 @@
 import { importPKCS8, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { ProviderError } from '../errors.js';
-import type { ProviderFetch } from './httpClient.js';
+import { createProviderFetch, type ProviderFetch } from './httpClient.js';
 import type { ServiceAccountKey } from './serviceAccountKey.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -26,7 +26,8 @@ export interface GoogleDirectoryOptions {
   readonly directoryUrl?: string;
   readonly timeoutMs: number;
   readonly cacheTtlMs?: number;
-  readonly fetch?: ProviderFetch | null;
+  /** The provider fetch (size-capped); default: one without a custom CA. */
+  readonly fetch?: ProviderFetch;
   /** Milliseconds; injectable for cache tests. */
   readonly now?: () => number;
 }
@@ -45,6 +46,7 @@ export class GoogleDirectory {
   private readonly directoryUrl: string;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly fetchImpl: ProviderFetch;
   private readonly cache = new Map<string, { member: boolean; until: number }>();
   private token: { value: string; until: number } | null = null;
   private pendingToken: Promise<string> | null = null;
@@ -57,6 +59,7 @@ export class GoogleDirectory {
     this.directoryUrl = (opts.directoryUrl || GOOGLE_DIRECTORY_URL).replace(/\/$/, '');
     this.ttlMs = opts.cacheTtlMs ?? 5 * 60_000;
     this.now = opts.now ?? Date.now;
+    this.fetchImpl = opts.fetch ?? createProviderFetch({ caFiles: [], insecureSkipVerify: false });
   }
 
   /** The subset of `groups` that `email` belongs to, in the order given. */
@@ -131,12 +134,14 @@ export class GoogleDirectory {
 
   private async fetch(url: string, init: RequestInit): Promise<Response> {
     try {
-      return await (this.opts.fetch ?? fetch)(url, {
+      return await this.fetchImpl(url, {
         ...init,
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (cause) {
-      this.log.warn({ url: new URL(url).origin }, 'Google Directory could not be reached');
+      // An oversized answer (provider_answer_too_large) is logged as such; the user's error stays the usual 503.
+      const reason = cause instanceof ProviderError ? cause.code : 'unreachable';
+      this.log.warn({ url: new URL(url).origin, reason }, 'Google Directory call failed');
       throw directoryUnavailable(cause);
     }
   }

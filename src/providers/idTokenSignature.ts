@@ -16,17 +16,19 @@ export type IdTokenSignatureCheck = (idToken: string) => Promise<void>;
 export function createIdTokenSignatureCheck(
   jwksUri: string,
   alg: string,
-  opts: { readonly timeoutMs: number; readonly fetch: ProviderFetch | null },
+  opts: { readonly timeoutMs: number; readonly fetch: ProviderFetch },
 ): IdTokenSignatureCheck {
   const jwks = createRemoteJWKSet(new URL(jwksUri), {
     cooldownDuration: JWKS_REFETCH_FLOOR_MS,
     timeoutDuration: opts.timeoutMs,
-    ...(opts.fetch ? { [customFetch]: opts.fetch } : {}),
+    [customFetch]: opts.fetch,
   });
   return async (idToken) => {
     try {
       await compactVerify(idToken, jwks, { algorithms: [alg] });
     } catch (err) {
+      // The provider fetch's own verdict (an oversized JWKS) already says what went wrong.
+      if (err instanceof ProviderError) throw err;
       if (err instanceof errors.JWKSTimeout)
         throw new ProviderError('provider_timeout', 'The identity provider did not answer in time.', 504, {
           cause: err,

@@ -32,7 +32,7 @@ interface IssuerKeys {
 }
 
 export interface BearerVerifierOptions {
-  readonly fetch: ProviderFetch | null;
+  readonly fetch: ProviderFetch;
   readonly timeoutMs: number;
 }
 
@@ -45,14 +45,13 @@ export function createBearerVerifier(
   const byIssuer = new Map(issuers.map((i) => [i.issuer, i]));
   const keys = new Map<string, Promise<IssuerKeys>>();
   const failedAt = new Map<string, number>();
-  const doFetch = opts.fetch ?? ((url, init) => fetch(url, init));
 
   /** Discovery once per issuer; a failure is retried at most every 10 s (like the apiserver). */
   const keysFor = (issuer: string): Promise<IssuerKeys> | null => {
     const cached = keys.get(issuer);
     if (cached) return cached;
     if (Date.now() - (failedAt.get(issuer) ?? -Infinity) < DISCOVERY_RETRY_MS) return null;
-    const pending = discover(issuer, doFetch, opts).catch((err: unknown) => {
+    const pending = discover(issuer, opts).catch((err: unknown) => {
       keys.delete(issuer);
       failedAt.set(issuer, Date.now());
       throw err;
@@ -105,13 +104,9 @@ export function createBearerVerifier(
   };
 }
 
-async function discover(
-  issuer: string,
-  doFetch: ProviderFetch,
-  opts: BearerVerifierOptions,
-): Promise<IssuerKeys> {
+async function discover(issuer: string, opts: BearerVerifierOptions): Promise<IssuerKeys> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const res = await doFetch(url, {
+  const res = await opts.fetch(url, {
     signal: AbortSignal.timeout(opts.timeoutMs),
     headers: { accept: 'application/json' },
   });
@@ -122,7 +117,7 @@ async function discover(
   const jwks = createRemoteJWKSet(new URL(doc.jwks_uri), {
     cooldownDuration: JWKS_REFETCH_FLOOR_MS,
     timeoutDuration: opts.timeoutMs,
-    ...(opts.fetch ? { [customFetch]: opts.fetch } : {}),
+    [customFetch]: opts.fetch,
   });
   return { jwks };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AuthorizationParams, Provider, ProviderIdentity, RedeemParams } from './types.js';
 import type { SessionState } from '../session/types.js';
 import { ProviderError } from '../errors.js';
-import { createProviderFetch } from './httpClient.js';
+import { createProviderFetch, type ProviderFetch } from './httpClient.js';
 import { identityFromClaims, type ClaimMapping } from './claims.js';
 import { toProviderError } from './errors.js';
 import { createIdTokenSignatureCheck, type IdTokenSignatureCheck } from './idTokenSignature.js';
@@ -47,6 +47,8 @@ export class OidcProvider implements Provider {
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private attempts = 0;
+  /** Built once: discovery retries and every later call share its keep-alive agents. */
+  private readonly fetchImpl: ProviderFetch;
 
   constructor(
     private readonly cfg: OidcProviderConfig,
@@ -54,6 +56,10 @@ export class OidcProvider implements Provider {
   ) {
     this.type = cfg.type ?? 'oidc';
     this.displayName = cfg.displayName;
+    this.fetchImpl = createProviderFetch({
+      caFiles: cfg.caFiles,
+      insecureSkipVerify: cfg.insecureSkipVerify,
+    });
   }
 
   isReady(): boolean {
@@ -106,13 +112,9 @@ export class OidcProvider implements Provider {
   }
 
   private async buildConfiguration(): Promise<client.Configuration> {
-    const { cfg } = this;
+    const { cfg, fetchImpl } = this;
     const insecure = cfg.issuerUrl.startsWith('http:') || cfg.loginUrl.startsWith('http:');
     const execute = insecure ? [client.allowInsecureRequests] : [];
-    const fetchImpl = createProviderFetch({
-      caFiles: cfg.caFiles,
-      insecureSkipVerify: cfg.insecureSkipVerify,
-    });
     const auth = client.ClientSecretBasic(cfg.clientSecret);
     let config: client.Configuration;
     if (cfg.skipDiscovery) {
@@ -132,7 +134,7 @@ export class OidcProvider implements Provider {
       const discovered = await client.discovery(new URL(cfg.issuerUrl), cfg.clientId, undefined, auth, {
         execute,
         timeout: Math.ceil(cfg.timeoutMs / 1000),
-        ...(fetchImpl ? { [client.customFetch]: fetchImpl } : {}),
+        [client.customFetch]: fetchImpl,
       });
       const metadata = discovered.serverMetadata();
       const algs = metadata.id_token_signing_alg_values_supported ?? ['RS256'];
@@ -142,7 +144,7 @@ export class OidcProvider implements Provider {
       config = new client.Configuration(metadata, cfg.clientId, { id_token_signed_response_alg: alg }, auth);
       for (const fn of execute) fn(config);
     }
-    if (fetchImpl) config[client.customFetch] = fetchImpl;
+    config[client.customFetch] = fetchImpl;
     config.timeout = Math.ceil(cfg.timeoutMs / 1000);
     // Verify the ID token's signature against the issuer's keys, not only the TLS channel: an http:// issuer
     // (Dex in-cluster) has no TLS, and the token is handed on to kube-apiserver as a credential.
@@ -255,6 +257,8 @@ export function defaultScope(supported: readonly string[] | undefined): string {
 
 function describe(err: unknown): string {
   if (err instanceof ProviderError) return err.code;
+  // openid-client wraps what a customFetch threw (an oversized answer) in a ClientError without a code.
+  if (err instanceof Error && err.cause instanceof ProviderError) return err.cause.code;
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     return typeof code === 'string' ? `${err.name}:${code}` : err.name;
