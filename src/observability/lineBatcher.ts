@@ -64,7 +64,12 @@ export class LineBatcher implements DestinationStream {
     const batch = this.lines.length === 1 ? (this.lines[0] as string) : this.lines.join('');
     this.lines = [];
     this.chars = 0;
-    this.out.write(batch);
+    try {
+      this.out.write(batch);
+    } catch {
+      // The stream was destroyed (stdout closed): the lines have nowhere to go, and a log call, or this timer,
+      // must never throw into request handling.
+    }
   }
 }
 

@@ -63,6 +63,16 @@ describe('LineBatcher', () => {
     }
   });
 
+  it('drops lines, without throwing, once the stream is destroyed', () => {
+    const out = recordingStream();
+    out.write = () => {
+      throw new Error('SonicBoom destroyed');
+    };
+    const batcher = new LineBatcher(out, 4, 10_000);
+    expect(() => batcher.write('lost line\n')).not.toThrow();
+    expect(() => batcher.flushSync()).not.toThrow();
+  });
+
   it.each(['exit', 'throw', 'end'])('loses no line when the process ends (%s)', (how) => {
     const child = spawnSync(
       process.execPath,
