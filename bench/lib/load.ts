@@ -35,10 +35,11 @@ export interface LoadFigures {
 }
 
 /**
- * Runs autocannon; `latencyUs` (when given) receives every response time in microseconds. autocannon's own
- * histogram keeps whole milliseconds, too coarse for sub-millisecond proxies and a "+2 ms" budget.
+ * Runs autocannon back to back (never with its --overallRate: see pacedLoad.ts); `latencyUs` (when given)
+ * receives every response time in microseconds. autocannon's own histogram keeps whole milliseconds, too coarse
+ * for sub-millisecond proxies and a "+2 ms" budget.
  */
-export function runAutocannon(spec: LoadSpec, latencyUs?: RecordableHistogram): Promise<Result> {
+function runAutocannon(spec: LoadSpec, latencyUs?: RecordableHistogram): Promise<Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -47,7 +48,6 @@ export function runAutocannon(spec: LoadSpec, latencyUs?: RecordableHistogram): 
         connections: spec.connections,
         duration: spec.durationSeconds,
         timeout: 10,
-        ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
