@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { SessionState } from '../session/types.js';
 import type { Services } from './services.js';
-import { resolveSession } from './sessionGate.js';
+import { NO_COOKIES, resolveSession } from './sessionGate.js';
 
 export type Authentication =
   /** `bearer`: the Authorization header to pass on as it came (bearer pass-through), absent for cookie sessions. */
@@ -23,8 +23,6 @@ export type Authentication =
   | { readonly kind: 'bearer_forbidden' }
   /** The session store or the issuer cannot be reached right now: 503, and the browser keeps its cookie. */
   | { readonly kind: 'unavailable'; readonly reason: 'store_unavailable' | 'provider_unreachable' };
-
-const NO_COOKIES: readonly string[] = [];
 
 export async function authenticate(
   svc: Services,

@@ -18,7 +18,8 @@ export type SessionResolution =
   | { readonly kind: 'unavailable'; readonly reason: 'store_unavailable' | 'provider_unreachable' };
 
 const NONE: SessionResolution = { kind: 'none', clearCookies: [] };
-const NO_COOKIES: readonly string[] = [];
+/** The Set-Cookie list of a request that changes no cookie: one frozen array shared by every such request. */
+export const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 /**
  * Finds the request's usable session: sealed by us, not past its absolute expiry (--cookie-expire, never
