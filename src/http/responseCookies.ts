@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import { requestSlot } from '../requestSlot.js';
 
 /**
- * Set-Cookie values to add to the upstream's answer for this request (a refreshed session). Kept per request
- * object and merged in when the upstream's headers arrive, because the proxy copies those headers over ours.
+ * Set-Cookie values to add to the upstream's answer for this request (a refreshed session). Kept on the request
+ * (requestSlot.ts) and merged in when the upstream's headers arrive, because the proxy copies those headers over
+ * ours.
  */
-const pending = new WeakMap<IncomingMessage, readonly string[]>();
+const pending = requestSlot<readonly string[]>('responseCookies');
 
 export function addResponseCookies(req: IncomingMessage, cookies: readonly string[]): void {
   if (cookies.length > 0) pending.set(req, cookies);
@@ -12,6 +14,6 @@ export function addResponseCookies(req: IncomingMessage, cookies: readonly strin
 
 export function takeResponseCookies(req: IncomingMessage): readonly string[] | undefined {
   const cookies = pending.get(req);
-  if (cookies) pending.delete(req);
+  if (cookies) pending.set(req, undefined);
   return cookies;
 }

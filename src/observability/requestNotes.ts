@@ -1,10 +1,10 @@
 /**
  * What the request line should say that only the handler learns: who the user was, which upstream answered, the
- * client IP it already computed. Kept on the request object under a symbol (it dies with the request; a WeakMap
- * entry per request was measurably slower, see requestId.ts) and read once, when the response ends. Identity
- * only: never tokens or cookies.
+ * client IP it already computed. Kept on the request object (requestSlot.ts) and read once, when the response
+ * ends. Identity only: never tokens or cookies.
  */
 import type { IncomingMessage } from 'node:http';
+import { requestSlot } from '../requestSlot.js';
 
 export interface RequestNote {
   /** The subject, as in the audit lines. */
@@ -15,13 +15,12 @@ export interface RequestNote {
   readonly clientIp?: string;
 }
 
-const kNote = Symbol('authgate.requestNote');
-type WithNote = IncomingMessage & { [kNote]?: RequestNote };
+const notes = requestSlot<RequestNote>('requestNote');
 
 export function noteRequest(req: IncomingMessage, note: RequestNote): void {
-  (req as WithNote)[kNote] = note;
+  notes.set(req, note);
 }
 
 export function requestNote(req: IncomingMessage): RequestNote | undefined {
-  return (req as WithNote)[kNote];
+  return notes.get(req);
 }

@@ -8,7 +8,7 @@
 import { importPKCS8, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { ProviderError } from '../errors.js';
-import { createProviderFetch, type ProviderFetch } from './httpClient.js';
+import type { ProviderFetch } from './httpClient.js';
 import type { ServiceAccountKey } from './serviceAccountKey.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -26,8 +26,8 @@ export interface GoogleDirectoryOptions {
   readonly directoryUrl?: string;
   readonly timeoutMs: number;
   readonly cacheTtlMs?: number;
-  /** The provider fetch (size-capped); default: one without a custom CA. */
-  readonly fetch?: ProviderFetch;
+  /** The provider fetch (size-capped, honours --provider-ca-file). */
+  readonly fetch: ProviderFetch;
   /** Milliseconds; injectable for cache tests. */
   readonly now?: () => number;
 }
@@ -46,7 +46,6 @@ export class GoogleDirectory {
   private readonly directoryUrl: string;
   private readonly ttlMs: number;
   private readonly now: () => number;
-  private readonly fetchImpl: ProviderFetch;
   private readonly cache = new Map<string, { member: boolean; until: number }>();
   private token: { value: string; until: number } | null = null;
   private pendingToken: Promise<string> | null = null;
@@ -59,7 +58,6 @@ export class GoogleDirectory {
     this.directoryUrl = (opts.directoryUrl || GOOGLE_DIRECTORY_URL).replace(/\/$/, '');
     this.ttlMs = opts.cacheTtlMs ?? 5 * 60_000;
     this.now = opts.now ?? Date.now;
-    this.fetchImpl = opts.fetch ?? createProviderFetch({ caFiles: [], insecureSkipVerify: false });
   }
 
   /** The subset of `groups` that `email` belongs to, in the order given. */
@@ -134,7 +132,7 @@ export class GoogleDirectory {
 
   private async fetch(url: string, init: RequestInit): Promise<Response> {
     try {
-      return await this.fetchImpl(url, {
+      return await this.opts.fetch(url, {
         ...init,
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });

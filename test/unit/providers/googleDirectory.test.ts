@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GoogleDirectory } from '../../../src/providers/googleDirectory.js';
+import { createProviderFetch } from '../../../src/providers/httpClient.js';
 import { parseServiceAccountJson } from '../../../src/providers/serviceAccountKey.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { startFakeGoogleDirectory, type FakeGoogleDirectory } from '../../support/fakeGoogleDirectory.js';
@@ -31,6 +32,7 @@ describe('GoogleDirectory against the fake Directory API', () => {
         adminEmail,
         directoryUrl: fake.url,
         timeoutMs: 2000,
+        fetch: createProviderFetch({ caFiles: [], insecureSkipVerify: false }),
         now,
       },
       quiet,
