@@ -1,21 +1,9 @@
 import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { watchAuthenticatedEmails, type EmailsFileWatcher } from '../../../src/authz/emailsFileWatcher.js';
-import { createLogger } from '../../../src/observability/logger.js';
-
-function memoryLog() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  return { log: createLogger('debug', sink), text: () => lines.join('') };
-}
+import { captureLog } from '../../support/capturedLog.js';
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -42,11 +30,11 @@ describe('watchAuthenticatedEmails', () => {
 
   it('a bad file at start throws with the line number (the start fails)', () => {
     writeFileSync(file, 'a@example.com\nnope\n');
-    expect(() => watchAuthenticatedEmails(file, { log: memoryLog().log })).toThrow(/line 2/);
+    expect(() => watchAuthenticatedEmails(file, { log: captureLog('debug').log })).toThrow(/line 2/);
   });
 
   it('check() picks up a rewrite; an unchanged file keeps the generation', () => {
-    const { log } = memoryLog();
+    const { log } = captureLog('debug');
     watcher = watchAuthenticatedEmails(file, { log, pollIntervalMs: 60_000 });
     watcher.check();
     expect(watcher.generation()).toBe(0);
@@ -57,7 +45,7 @@ describe('watchAuthenticatedEmails', () => {
   });
 
   it('a parse error or a removed file keeps the last good list, and says so', () => {
-    const { log, text } = memoryLog();
+    const { log, text } = captureLog('debug');
     watcher = watchAuthenticatedEmails(file, { log, pollIntervalMs: 60_000 });
     writeFileSync(file, 'secret-looking-line\n');
     watcher.check();
@@ -75,7 +63,7 @@ describe('watchAuthenticatedEmails', () => {
 
   it('fs.watch notices a rename-over (editors, ConfigMaps) without any poll', async () => {
     watcher = watchAuthenticatedEmails(file, {
-      log: memoryLog().log,
+      log: captureLog('debug').log,
       pollIntervalMs: 60_000,
       debounceMs: 10,
     });
@@ -87,7 +75,7 @@ describe('watchAuthenticatedEmails', () => {
 
   it('the stat poll alone catches a change too', async () => {
     watcher = watchAuthenticatedEmails(file, {
-      log: memoryLog().log,
+      log: captureLog('debug').log,
       pollIntervalMs: 30,
       debounceMs: 60_000,
     });

@@ -2,9 +2,8 @@
  * Builders for the session record cache tests: RedisSessionStore replicas on real redis-servers, a counter of
  * the GETs Redis actually served, and a wait for an invalidation to reach a replica.
  */
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { createLogger } from '../../../src/observability/logger.js';
+import { captureLog } from '../../support/capturedLog.js';
 import {
   createRedisConnection,
   type RedisConnection,
@@ -20,16 +19,7 @@ export const NAME = '_authgate';
 export const HOST = 'app.example.com';
 export const now = (): number => Math.floor(Date.now() / 1000);
 
-export function captureLog() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  return { log: createLogger('info', sink), text: () => lines.join('') };
-}
+export { captureLog };
 
 /** A connection with short bounds (500 ms commands, 100 ms probes and heartbeats) so outages show fast. */
 export function connectTo(

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../../src/observability/logger.js';
+import { captureLog } from '../../support/capturedLog.js';
 import { createRedisConnection, type RedisConnection } from '../../../src/session/redisClient.js';
 import { RedisSessionStore } from '../../../src/session/redisStore.js';
 import { deriveSealPasswords } from '../../../src/session/secrets.js';
@@ -22,18 +21,7 @@ const NAME = '_authgate';
 const HOST = 'app.example.com';
 const now = () => Math.floor(Date.now() / 1000);
 
-function capture() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      lines.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  return { log: createLogger('info', sink), text: () => lines.join('') };
-}
-
-function connect(url: string, log = capture().log, timeoutMs = 500): RedisConnection {
+function connect(url: string, log = captureLog().log, timeoutMs = 500): RedisConnection {
   const address = parseRedisUrl(url) as RedisAddress;
   return createRedisConnection(
     {
@@ -273,7 +261,7 @@ describeWithBinary(
 
     describe('when Redis stops answering', () => {
       it('rejects with store_unavailable within the timeout, reports unhealthy once, and recovers by itself', async () => {
-        const logs = capture();
+        const logs = captureLog();
         const conn = connect(redis.url, logs.log, 500);
         const s = makeStore(conn);
         await waitUntil(async () => s.isHealthy(), 'ready');
