@@ -11,6 +11,7 @@ import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.js';
 import { buildServers } from './lib/build.js';
 import { placeProcesses, spawnNodeScript } from './lib/children.js';
 import { measure } from './lib/load.js';
+import { measureInRounds } from './lib/rounds.js';
 import { measureMemory } from './lib/memory.js';
 import {
   judge,
@@ -20,65 +21,12 @@ import {
   renderTable,
   writeReport,
   type RunReport,
-  type ScenarioResult,
 } from './lib/report.js';
 import { SCENARIOS, type BenchContext, type Scenario } from './lib/scenarios.js';
 import { measureStartup } from './lib/startup.js';
 import { readProfile, renderSummary, summariseProfile, type ProfileSummary } from './profile.js';
 
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-
-/** The one request checked before loading: a wrong answer (e.g. a sign-in page instead of the upstream) fails the scenario. */
-async function verify(
-  url: string,
-  headers: Record<string, string>,
-  status: number,
-  body?: string,
-): Promise<string | null> {
-  const res = await fetch(url, { headers, redirect: 'manual' });
-  const text = await res.text();
-  if (res.status !== status) return `answered ${res.status}, expected ${status}`;
-  if (body !== undefined && text !== body) return `answered a different body (${text.length} bytes)`;
-  return null;
-}
-
-async function runScenario(scenario: Scenario, ctx: BenchContext, args: BenchArgs): Promise<ScenarioResult> {
-  const base = { id: scenario.id, name: scenario.name };
-  let started;
-  try {
-    started = await scenario.start(ctx);
-  } catch (err) {
-    return { ...base, status: 'failed', reason: `did not start: ${(err as Error).message}` };
-  }
-  if ('skipped' in started) return { ...base, status: 'skipped', reason: started.skipped };
-  try {
-    const wrong = await verify(started.url, started.headers, started.expectStatus, started.expectBody);
-    if (wrong) return { ...base, status: 'failed', reason: wrong, info: started.info };
-    const figures = await measure(
-      {
-        url: started.url,
-        headers: started.headers,
-        connections: args.connections,
-        durationSeconds: args.durationSeconds,
-      },
-      started.pid,
-      args.warmupSeconds,
-    );
-    const expected = figures.statuses[String(started.expectStatus)] ?? 0;
-    if (expected !== figures.requests || figures.errors > 0) {
-      return {
-        ...base,
-        status: 'failed',
-        reason: `unexpected answers: ${JSON.stringify(figures.statuses)}, ${figures.errors} errors`,
-        figures,
-        info: started.info,
-      };
-    }
-    return { ...base, status: 'ok', figures, info: started.info };
-  } finally {
-    await started.stop();
-  }
-}
 
 /** Scenario 2 and 3 again at half of 2's maximum rate: the p99 budget is about latency below saturation. */
 async function pacedLatency(ctx: BenchContext, args: BenchArgs, rate: number): Promise<RunReport['paced']> {
@@ -133,6 +81,7 @@ async function main(): Promise<number> {
     settings: {
       connections: args.connections,
       durationSeconds: args.durationSeconds,
+      rounds: args.rounds,
       warmupSeconds: args.warmupSeconds,
       authgateFlags: args.authgateFlags,
       authgateNodeArgs: args.authgateNodeArgs,
@@ -177,16 +126,28 @@ async function main(): Promise<number> {
       );
     } else {
       const profileRoot = join(args.outDir, 'profiles', date.replace(/[:.]/g, '-'));
-      for (const scenario of SCENARIOS.filter((s) => args.only.includes(s.id))) {
-        log(`${scenario.id}. ${scenario.name}`);
-        const dir = join(profileRoot, `scenario-${scenario.id}`);
-        const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-        const nodeArgs = [...args.authgateNodeArgs, ...profiling];
-        const result = await runScenario(scenario, { ...ctx, authgateNodeArgs: nodeArgs }, args);
-        report.scenarios.push(result);
-        if (result.status !== 'ok') log(`   ${result.status}: ${result.reason ?? ''}`);
-        const profile = args.profile ? newestProfile(dir) : null;
-        if (profile) {
+      const dirOf = (scenario: Scenario): string => join(profileRoot, `scenario-${scenario.id}`);
+      const selected = SCENARIOS.filter((s) => args.only.includes(s.id));
+      const measured = await measureInRounds(
+        selected,
+        (scenario) => ({
+          ...ctx,
+          authgateNodeArgs: args.profile
+            ? [...args.authgateNodeArgs, '--cpu-prof', `--cpu-prof-dir=${dirOf(scenario)}`]
+            : args.authgateNodeArgs,
+        }),
+        args,
+        log,
+      );
+      report.scenarios.push(...measured.results);
+      report.rounds = measured.rounds;
+      for (const result of measured.results) {
+        if (result.status === 'failed') log(`${result.id}. failed: ${result.reason ?? ''}`);
+      }
+      if (args.profile) {
+        for (const scenario of selected) {
+          const profile = newestProfile(dirOf(scenario));
+          if (!profile) continue;
           const summary = summariseProfile(readProfile(profile), 20);
           (report.profiles ??= {})[String(scenario.id)] = summary;
           process.stdout.write(`${renderSummary(`scenario ${scenario.id} (${profile})`, summary)}\n\n`);
@@ -221,7 +182,7 @@ async function main(): Promise<number> {
       judge(report);
       const lines = [
         `authgate benchmark, ${date}: ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}`,
-        `${args.connections} keep-alive connections, ${args.durationSeconds} s per scenario after ${args.warmupSeconds} s warm-up; ${placement.note}`,
+        `${args.connections} keep-alive connections, ${args.durationSeconds} s per scenario in ${args.rounds} interleaved rounds after ${args.warmupSeconds} s warm-up; ${placement.note}`,
         '',
         renderTable(report),
         '',

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 
 export interface BenchArgs {
   readonly durationSeconds: number;
+  /** Interleaved rounds the measured seconds are split into (rounds.ts). */
+  readonly rounds: number;
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly only: readonly number[];
@@ -22,6 +24,9 @@ export interface BenchArgs {
 
 export const USAGE = `npm run bench -- [options]
   --duration S            seconds of measured load per scenario (default 10)
+  --rounds R              split each scenario's seconds into R slices, measured in turn across the
+                          scenarios (1..8, 1..8, ...); budgets use the median of the per-round ratios
+                          (default 3)
   --connections N         keep-alive connections (default 20)
   --warmup S              seconds of unrecorded load before each measurement (default: duration / 5, at most 2)
   --only LIST             scenarios to run, e.g. 1,2,3 or 3-6 (default 1-8)
@@ -71,6 +76,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
     args: [...argv],
     options: {
       duration: { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
@@ -90,6 +96,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
   const durationSeconds = positive('duration', values.duration, 10);
   return {
     durationSeconds,
+    rounds: Math.round(positive('rounds', values.rounds, 3)),
     connections: Math.round(positive('connections', values.connections, 20)),
     warmupSeconds: positive('warmup', values.warmup, Math.min(2, durationSeconds / 5), true),
     only: parseOnly(values.only ?? '1-8'),

@@ -76,28 +76,81 @@ export async function runLoad(spec: LoadSpec, latencyUs?: RecordableHistogram): 
 
 export const toMb = (bytes: number): number => Math.round((bytes / (1024 * 1024)) * 10) / 10;
 
-/** A warm-up run (JIT, connection pools; not recorded), then the measured run with RSS sampled. */
-export async function measure(
+/** One measured stretch of load against one server: the raw counts that slices of a scenario add up. */
+export interface LoadSlice {
+  readonly requests: number;
+  readonly durationSeconds: number;
+  readonly statuses: Record<string, number>;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly rssMaxBytes: number;
+  readonly cpuMicros: number;
+}
+
+/**
+ * A warm-up run (JIT, connection pools; not recorded) when `warmupSeconds` > 0, then the measured run with RSS
+ * and CPU time sampled; every response time goes into `latencyUs`.
+ */
+export async function measureSlice(
   spec: LoadSpec,
   serverPid: number,
   warmupSeconds: number,
-): Promise<LoadFigures> {
+  latencyUs: RecordableHistogram,
+): Promise<LoadSlice> {
   if (warmupSeconds > 0) await runLoad({ ...spec, durationSeconds: warmupSeconds });
   const rss = new RssSampler(serverPid);
-  const latencyUs = createHistogram();
   const cpuBefore = cpuMicros(serverPid) ?? 0;
   const run = await runLoad(spec, latencyUs);
   const cpuUsed = (cpuMicros(serverPid) ?? 0) - cpuBefore;
   rss.stop();
   return {
-    requestsPerSecond: Math.round(run.requests / run.durationSeconds),
-    p50Ms: latencyUs.percentile(50) / 1000,
-    p99Ms: latencyUs.percentile(99) / 1000,
     requests: run.requests,
+    durationSeconds: run.durationSeconds,
     statuses: run.statuses,
     errors: run.errors,
     timeouts: run.timeouts,
-    rssMb: toMb(rss.maxBytes()),
-    cpuUsPerRequest: run.requests > 0 ? Math.round((cpuUsed / run.requests) * 10) / 10 : 0,
+    rssMaxBytes: rss.maxBytes(),
+    cpuMicros: cpuUsed,
   };
+}
+
+/** The figures of one scenario from all its slices (requests and CPU time summed, RSS the highest seen). */
+export function combineSlices(slices: readonly LoadSlice[], latencyUs: RecordableHistogram): LoadFigures {
+  let requests = 0;
+  let seconds = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let rss = 0;
+  let cpu = 0;
+  const statuses: Record<string, number> = {};
+  for (const s of slices) {
+    requests += s.requests;
+    seconds += s.durationSeconds;
+    errors += s.errors;
+    timeouts += s.timeouts;
+    rss = Math.max(rss, s.rssMaxBytes);
+    cpu += s.cpuMicros;
+    for (const [code, n] of Object.entries(s.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  }
+  return {
+    requestsPerSecond: seconds > 0 ? Math.round(requests / seconds) : 0,
+    p50Ms: latencyUs.percentile(50) / 1000,
+    p99Ms: latencyUs.percentile(99) / 1000,
+    requests,
+    statuses,
+    errors,
+    timeouts,
+    rssMb: toMb(rss),
+    cpuUsPerRequest: requests > 0 ? Math.round((cpu / requests) * 10) / 10 : 0,
+  };
+}
+
+/** A warm-up run, then one measured run: the figures of a single slice. */
+export async function measure(
+  spec: LoadSpec,
+  serverPid: number,
+  warmupSeconds: number,
+): Promise<LoadFigures> {
+  const latencyUs = createHistogram();
+  return combineSlices([await measureSlice(spec, serverPid, warmupSeconds, latencyUs)], latencyUs);
 }

@@ -44,11 +44,14 @@ export interface RunReport {
   readonly settings: {
     connections: number;
     durationSeconds: number;
+    rounds: number;
     warmupSeconds: number;
     authgateFlags: readonly string[];
     authgateNodeArgs: readonly string[];
   };
   readonly scenarios: ScenarioResult[];
+  /** req/s of each scenario (by id) in each interleaved round (rounds.ts). */
+  rounds?: Array<Record<string, number>>;
   paced?: PacedLatency;
   memory?: Record<string, unknown>;
   startup?: Record<string, unknown>;
@@ -69,7 +72,30 @@ export const loadAverage = (): number => Math.round((loadavg()[0] ?? 0) * 100) /
 
 const fixed = (n: number, digits = 2): string => n.toFixed(digits);
 
-/** Ratios to scenario 2 and the throughput/latency budgets that one run decides. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+/** req/s of `a` over `b` within each round that measured both. */
+export function roundRatios(rounds: ReadonlyArray<Record<string, number>>, a: number, b: number): number[] {
+  const out: number[] = [];
+  for (const round of rounds) {
+    const ra = round[String(a)];
+    const rb = round[String(b)];
+    if (ra !== undefined && rb !== undefined && rb > 0) out.push(ra / rb);
+  }
+  return out;
+}
+
+/**
+ * Ratios to scenario 2 and the throughput/latency budgets that one run decides. With interleaved rounds a
+ * ratio budget is judged on the median of the per-round ratios (each round's two figures were measured
+ * seconds apart), and the totals are shown beside it.
+ */
 export function judge(report: RunReport): void {
   const byId = new Map(
     report.scenarios.filter((s) => s.figures).map((s) => [s.id, s.figures as LoadFigures]),
@@ -83,10 +109,17 @@ export function judge(report: RunReport): void {
     const fa = byId.get(a);
     const fb = byId.get(b);
     if (!fa || !fb) return { name, measured: 'not measured', limit: `>= ${min} x`, holds: null };
-    const r = fa.requestsPerSecond / fb.requestsPerSecond;
+    const totals = `${fa.requestsPerSecond} / ${fb.requestsPerSecond} req/s`;
+    const perRound = roundRatios(report.rounds ?? [], a, b);
+    if (perRound.length < 2) {
+      const r = fa.requestsPerSecond / fb.requestsPerSecond;
+      return { name, measured: `${fixed(r)} x (${totals})`, limit: `>= ${min} x`, holds: r >= min };
+    }
+    const r = median(perRound);
+    const each = perRound.map((x) => fixed(x)).join(', ');
     return {
       name,
-      measured: `${fixed(r)} x (${fa.requestsPerSecond} / ${fb.requestsPerSecond} req/s)`,
+      measured: `${fixed(r)} x (median of ${perRound.length} rounds: ${each}; totals ${totals})`,
       limit: `>= ${min} x`,
       holds: r >= min,
     };
