@@ -26,7 +26,7 @@ export const USAGE = `npm run bench -- [options]
   --duration S            seconds of measured load per scenario (default 10)
   --rounds R              split each scenario's seconds into R slices, measured in turn across the
                           scenarios (1..8, 1..8, ...); budgets use the median of the per-round ratios
-                          (default 3)
+                          (default: one round per second of --duration, at most 10)
   --connections N         keep-alive connections (default 20)
   --warmup S              seconds of unrecorded load before each measurement (default: duration / 5, at most 2)
   --only LIST             scenarios to run, e.g. 1,2,3 or 3-6 (default 1-8)
@@ -96,7 +96,9 @@ export function parseBenchArgs(argv: readonly string[], defaultOutDir: string): 
   const durationSeconds = positive('duration', values.duration, 10);
   return {
     durationSeconds,
-    rounds: Math.round(positive('rounds', values.rounds, 3)),
+    rounds: Math.round(
+      positive('rounds', values.rounds, Math.max(1, Math.min(10, Math.floor(durationSeconds)))),
+    ),
     connections: Math.round(positive('connections', values.connections, 20)),
     warmupSeconds: positive('warmup', values.warmup, Math.min(2, durationSeconds / 5), true),
     only: parseOnly(values.only ?? '1-8'),

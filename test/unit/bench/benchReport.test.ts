@@ -43,7 +43,12 @@ describe('median and per-round ratios', () => {
   });
 
   it('divides within each round and skips rounds missing either scenario', () => {
-    const rounds = [{ '3': 100, '6': 80 }, { '3': 200, '6': 190 }, { '3': 50 }, { '3': 100, '6': 95 }];
+    const rounds: Array<Record<string, number>> = [
+      { '3': 100, '6': 80 },
+      { '3': 200, '6': 190 },
+      { '3': 50 },
+      { '3': 100, '6': 95 },
+    ];
     expect(roundRatios(rounds, 6, 3)).toEqual([0.8, 0.95, 0.95]);
   });
 });
