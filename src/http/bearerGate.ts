@@ -34,7 +34,13 @@ export function bearerIssuers(options: Options): BearerIssuer[] {
     byIssuer.set(options.oidcIssuerUrl, [options.clientId, ...options.oidcExtraAudiences]);
   for (const { issuer, audience } of options.extraJwtIssuers)
     byIssuer.set(issuer, [...(byIssuer.get(issuer) ?? []), audience]);
-  return [...byIssuer].map(([issuer, audiences]) => ({ issuer, audiences }));
+  // With --skip-oidc-discovery the provider's issuer may publish no discovery document: use its configured JWKS.
+  const ownJwks = options.skipOidcDiscovery ? options.oidcJwksUrl : '';
+  return [...byIssuer].map(([issuer, audiences]) =>
+    issuer === options.oidcIssuerUrl && ownJwks
+      ? { issuer, audiences, jwksUrl: ownJwks }
+      : { issuer, audiences },
+  );
 }
 
 /**

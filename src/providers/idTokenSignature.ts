@@ -33,6 +33,19 @@ export function createIdTokenSignatureCheck(
         throw new ProviderError('provider_timeout', 'The identity provider did not answer in time.', 504, {
           cause: err,
         });
+      // jose throws a bare JOSEError (no subclass) when the JWKS answer is not 200 or not JSON, and JWKSInvalid when
+      // it is not a key set: the keys are unavailable (a wrong --oidc-jwks-url, an issuer outage), which is no
+      // verdict on the token and must not read like one in the audit log.
+      if (
+        err instanceof errors.JWKSInvalid ||
+        (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC')
+      )
+        throw new ProviderError(
+          'provider_keys_unavailable',
+          "The identity provider's signing keys could not be fetched.",
+          502,
+          { cause: err },
+        );
       if (err instanceof errors.JOSEError)
         throw new ProviderError('id_token_invalid', 'The identity token could not be verified.', 403, {
           cause: err,

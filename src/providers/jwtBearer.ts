@@ -3,8 +3,9 @@
  * OIDC authenticator does, so what authgate lets through is what the apiserver will accept:
  * compact JWS only; an asymmetric algorithm (none, HS* and EdDSA refused before any key is tried); `iss` equal to
  * a configured issuer byte for byte (discovery's `issuer` must match too); `aud` naming that issuer's audience;
- * `exp` required with no leeway; `nbf` with 60 s leeway. Keys come from the issuer's JWKS, refetched for an
- * unknown kid at most every JWKS_REFETCH_FLOOR_MS.
+ * `exp` required with no leeway; `nbf` with 60 s leeway. Keys come from the issuer's JWKS (found by discovery, or
+ * configured: --oidc-jwks-url with --skip-oidc-discovery), refetched for an unknown kid at most every
+ * JWKS_REFETCH_FLOOR_MS.
  */
 import { compactVerify, createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { ProviderFetch } from './httpClient.js';
@@ -14,6 +15,8 @@ export interface BearerIssuer {
   readonly issuer: string;
   /** The token's `aud` must contain one of these. */
   readonly audiences: readonly string[];
+  /** The issuer's JWKS as configured (--oidc-jwks-url with --skip-oidc-discovery): no discovery for it then. */
+  readonly jwksUrl?: string;
 }
 
 export type BearerVerdict =
@@ -47,11 +50,12 @@ export function createBearerVerifier(
   const failedAt = new Map<string, number>();
 
   /** Discovery once per issuer; a failure is retried at most every 10 s (like the apiserver). */
-  const keysFor = (issuer: string): Promise<IssuerKeys> | null => {
+  const keysFor = ({ issuer, jwksUrl }: BearerIssuer): Promise<IssuerKeys> | null => {
     const cached = keys.get(issuer);
     if (cached) return cached;
     if (Date.now() - (failedAt.get(issuer) ?? -Infinity) < DISCOVERY_RETRY_MS) return null;
-    const pending = discover(issuer, opts).catch((err: unknown) => {
+    const found = jwksUrl ? Promise.resolve(remoteKeys(jwksUrl, opts)) : discover(issuer, opts);
+    const pending = found.catch((err: unknown) => {
       keys.delete(issuer);
       failedAt.set(issuer, Date.now());
       throw err;
@@ -70,7 +74,7 @@ export function createBearerVerifier(
       return { ok: false, reason: 'alg' };
     const issuer = typeof unverified.iss === 'string' ? byIssuer.get(unverified.iss) : undefined;
     if (!issuer) return { ok: false, reason: 'issuer' };
-    const pending = keysFor(issuer.issuer);
+    const pending = keysFor(issuer);
     const UNAVAILABLE = { ok: false, reason: 'unavailable', unavailable: true } as const;
     if (!pending) return UNAVAILABLE;
     let keySet: IssuerKeys;
@@ -114,7 +118,11 @@ async function discover(issuer: string, opts: BearerVerifierOptions): Promise<Is
   const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
   if (doc.issuer !== issuer) throw new Error('discovery names another issuer');
   if (typeof doc.jwks_uri !== 'string') throw new Error('discovery has no jwks_uri');
-  const jwks = createRemoteJWKSet(new URL(doc.jwks_uri), {
+  return remoteKeys(doc.jwks_uri, opts);
+}
+
+function remoteKeys(jwksUri: string, opts: BearerVerifierOptions): IssuerKeys {
+  const jwks = createRemoteJWKSet(new URL(jwksUri), {
     cooldownDuration: JWKS_REFETCH_FLOOR_MS,
     timeoutDuration: opts.timeoutMs,
     [customFetch]: opts.fetch,
