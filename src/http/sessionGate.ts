@@ -23,8 +23,9 @@ export const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 /**
  * Finds the request's usable session: sealed by us, not past its absolute expiry (--cookie-expire, never
- * extended), tokens renewed before the ID token expires (an expired ID token is never forwarded), and still
- * admitted by the current who-may-enter rules.
+ * extended), tokens renewed before the ID token expires (an expired ID token is never forwarded, except one
+ * kept because the issuer's refresh answer brought none: see SessionRefresher), and still admitted by the
+ * current who-may-enter rules.
  */
 export async function resolveSession(
   svc: Services,

@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { Audit } from '../observability/audit.js';
-import type { Provider, ProviderIdentity } from '../providers/types.js';
+import { decodeJwt } from 'jose';
+import type { Provider, RefreshedTokensOnly, RefreshResult } from '../providers/types.js';
 import type { LoadedSession, SessionStore } from '../session/store.js';
 import type { SessionState } from '../session/types.js';
 import { ProviderError } from '../errors.js';
@@ -30,6 +31,11 @@ export interface RefresherDeps {
   /** Records every refresh outcome (log line and counter). */
   readonly audit: Audit;
   readonly keepAccessToken: boolean;
+  /**
+   * The session's ID token goes upstream as `Authorization: Bearer` (--pass-authorization-header or
+   * --set-authorization-header, without --kube-impersonation): then keeping an expired one is worth a warning.
+   */
+  readonly forwardsIdToken: boolean;
 }
 
 const RECENT_TTL_SECONDS = 30;
@@ -46,6 +52,8 @@ const LOCK_TTL_MS = 15_000;
 export class SessionRefresher {
   private readonly inflight = new Map<string, Promise<RefreshOutcome>>();
   private readonly recent = new Map<string, { outcome: RefreshOutcome; until: number }>();
+  /** One refresher per process: the expired-ID-token warning is logged once, not on every refresh. */
+  private warnedStaleIdToken = false;
 
   constructor(private readonly deps: RefresherDeps) {}
 
@@ -104,10 +112,10 @@ export class SessionRefresher {
   ): Promise<RefreshOutcome> {
     const { provider, sessions, audit } = this.deps;
     const old = loaded.state;
-    let identity: ProviderIdentity;
+    let answer: RefreshResult;
     try {
       if (!provider.refresh || !old.refreshToken) return { kind: 'ended', reason: 'no_refresh_token' };
-      identity = await provider.refresh(old);
+      answer = await provider.refresh(old);
     } catch (err) {
       const code = err instanceof ProviderError ? err.code : 'provider_unreachable';
       if (code === 'invalid_grant') {
@@ -117,24 +125,29 @@ export class SessionRefresher {
       audit.refresh('failed', { user: old.sub, email: old.email, reason: code });
       return { kind: 'failed', reason: code };
     }
-    // OIDC Core 12.2: a refreshed ID token must name the same subject. Anything else ends the session rather
-    // than forwarding another subject's token under this user's name.
-    if (identity.sub !== old.sub) {
-      audit.refresh('ended', { user: old.sub, email: old.email, reason: 'subject_changed' });
-      return this.remember(loaded.sealed, { kind: 'ended', reason: 'subject_changed' }, now);
+    let session: SessionState;
+    if ('idTokenMissing' in answer) {
+      session = this.keepIdentity(old, answer, now);
+    } else {
+      // OIDC Core 12.2: a refreshed ID token must name the same subject. Anything else ends the session rather
+      // than forwarding another subject's token under this user's name.
+      if (answer.sub !== old.sub) {
+        audit.refresh('ended', { user: old.sub, email: old.email, reason: 'subject_changed' });
+        return this.remember(loaded.sealed, { kind: 'ended', reason: 'subject_changed' }, now);
+      }
+      session = {
+        ...old,
+        email: answer.email || old.email,
+        emailVerified: answer.emailVerified ?? old.emailVerified,
+        preferredUsername: answer.preferredUsername || old.preferredUsername,
+        groups: answer.groups.length > 0 || answer.idToken ? answer.groups : old.groups,
+        idToken: answer.idToken || old.idToken,
+        accessToken: this.deps.keepAccessToken ? answer.accessToken : '',
+        refreshToken: answer.refreshToken || old.refreshToken,
+        tokenExpiresAt: answer.tokenExpiresAt,
+        refreshedAt: now,
+      };
     }
-    const session: SessionState = {
-      ...old,
-      email: identity.email || old.email,
-      emailVerified: identity.emailVerified ?? old.emailVerified,
-      preferredUsername: identity.preferredUsername || old.preferredUsername,
-      groups: identity.groups.length > 0 || identity.idToken ? identity.groups : old.groups,
-      idToken: identity.idToken || old.idToken,
-      accessToken: this.deps.keepAccessToken ? identity.accessToken : '',
-      refreshToken: identity.refreshToken || old.refreshToken,
-      tokenExpiresAt: identity.tokenExpiresAt,
-      refreshedAt: now,
-    };
     const setCookies = await sessions.save(session, host, cookies, now, { reuseTicketFrom: loaded });
     // A server-side store answers a refresh of a record signed out meanwhile with clears only: the session is over.
     if (setCookies.length > 0 && setCookies.every((c) => /;\s*Max-Age=0/i.test(c))) {
@@ -145,6 +158,43 @@ export class SessionRefresher {
     return this.remember(loaded.sealed, { kind: 'refreshed', session, setCookies }, now);
   }
 
+  /**
+   * A refresh answer without an ID token (OIDC Core 12.2) renews the tokens but says nothing about the user: the
+   * identity and the ID token stay as they were, as oauth2-proxy does (providers/oidc.go redeemRefreshToken).
+   */
+  private keepIdentity(old: SessionState, tokens: RefreshedTokensOnly, now: number): SessionState {
+    const session: SessionState = {
+      ...old,
+      accessToken: this.deps.keepAccessToken ? tokens.accessToken : '',
+      refreshToken: tokens.refreshToken || old.refreshToken,
+      // The access token's lifetime drives the next refresh now: the kept ID token's exp is (about to be) past,
+      // and keeping it would refresh again on every request. Without expires_in the lifetime is unknown (0, as
+      // for a GitHub OAuth-app token): the session then renews every --cookie-refresh and ends at
+      // --cookie-expire, which is what oauth2-proxy does (a session without ExpiresOn never expires by itself).
+      tokenExpiresAt: tokens.expiresIn > 0 ? now + tokens.expiresIn : 0,
+      refreshedAt: now,
+    };
+    this.warnIfStaleIdTokenForwarded(session);
+    return session;
+  }
+
+  /**
+   * The kept ID token is forwarded as a bearer after its exp, which kube-apiserver refuses (401). That is a
+   * deployment problem, not this user's: say once what fixes it. Neither the token nor the user is logged.
+   */
+  private warnIfStaleIdTokenForwarded(session: SessionState): void {
+    if (this.warnedStaleIdToken || !this.deps.forwardsIdToken || !session.idToken) return;
+    const exp = idTokenExp(session.idToken);
+    if (exp === null || (session.tokenExpiresAt !== 0 && exp >= session.tokenExpiresAt)) return;
+    this.warnedStaleIdToken = true;
+    this.deps.log.warn(
+      { reason: 'id_token_not_refreshed' },
+      'the issuer renewed the session without a new ID token; the old one is still forwarded as Authorization ' +
+        'bearer and the upstream (kube-apiserver) refuses it once it has expired. Use --kube-impersonation, or ' +
+        'an issuer that returns ID tokens on refresh',
+    );
+  }
+
   private remember(sealed: string, outcome: RefreshOutcome, now: number): RefreshOutcome {
     if (this.recent.size >= RECENT_MAX) {
       for (const [key, entry] of this.recent) if (entry.until <= now) this.recent.delete(key);
@@ -152,5 +202,15 @@ export class SessionRefresher {
     }
     this.recent.set(sealed, { outcome, until: now + RECENT_TTL_SECONDS });
     return outcome;
+  }
+}
+
+/** The ID token's `exp` (verified when it was received), or null when it has none. */
+function idTokenExp(idToken: string): number | null {
+  try {
+    const { exp } = decodeJwt(idToken);
+    return typeof exp === 'number' ? exp : null;
+  } catch {
+    return null;
   }
 }

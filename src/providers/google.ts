@@ -6,7 +6,13 @@
  */
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
-import type { AuthorizationParams, Provider, ProviderIdentity, RedeemParams } from './types.js';
+import type {
+  AuthorizationParams,
+  Provider,
+  ProviderIdentity,
+  RedeemParams,
+  RefreshResult,
+} from './types.js';
 import type { SessionState } from '../session/types.js';
 import { OidcProvider, type OidcProviderConfig } from './oidc.js';
 import type { GoogleDirectory } from './googleDirectory.js';
@@ -76,9 +82,22 @@ export class GoogleProvider implements Provider {
     return this.admit(await this.inner.redeem(params));
   }
 
-  /** A refresh re-applies both checks: an account moved out of the domain or the groups loses its session. */
-  async refresh(session: SessionState): Promise<ProviderIdentity> {
-    return this.admit(await this.inner.refresh(session));
+  /**
+   * A refresh re-applies both checks: an account moved out of the domain or the groups loses its session. Google
+   * sends an ID token on every refresh with the openid scope; should an answer come without one, the hosted domain
+   * stands (same grant, same account as the `hd` checked before) and the groups are asked for by the session's email
+   * (the session keeps the group list of the last full check).
+   */
+  async refresh(session: SessionState): Promise<RefreshResult> {
+    const answer = await this.inner.refresh(session);
+    if (!('idTokenMissing' in answer)) return this.admit(answer);
+    if (this.cfg.groups.length > 0 && this.cfg.directory) {
+      const who = { user: session.sub, email: session.email };
+      if (session.email === '') throw new AccessRefusedError('email_invalid', who);
+      const found = await this.cfg.directory.groupsOf(session.email, this.cfg.groups);
+      if (found.length === 0) throw new AccessRefusedError('google_group', who);
+    }
+    return answer;
   }
 
   endSessionUrl(idToken: string, postLogoutRedirectUri: string): URL | null {

@@ -14,6 +14,23 @@ export interface ProviderIdentity {
   readonly tokenExpiresAt: number;
 }
 
+/**
+ * A refresh answer without an ID token (OIDC Core 12.2: it "might not contain an id_token"): new tokens but no
+ * statement about who they belong to. The caller keeps the identity and ID token it already has, as oauth2-proxy
+ * does. Only the OIDC provider (and Google through it) answers this; a sign-in always yields a ProviderIdentity.
+ */
+export interface RefreshedTokensOnly {
+  readonly idTokenMissing: true;
+  readonly accessToken: string;
+  /** The new refresh token, or the one that was redeemed when the issuer sent none. */
+  readonly refreshToken: string;
+  /** The access token's `expires_in` in seconds; 0 when the answer did not say. */
+  readonly expiresIn: number;
+}
+
+/** What a refresh yields: a full identity (verified like a sign-in's) or, without an ID token, tokens only. */
+export type RefreshResult = ProviderIdentity | RefreshedTokensOnly;
+
 export interface AuthorizationParams {
   readonly redirectUri: string;
   readonly state: string;
@@ -51,7 +68,7 @@ export interface Provider {
   authorizationUrl(params: AuthorizationParams): URL;
   redeem(params: RedeemParams): Promise<ProviderIdentity>;
   /** Redeem the refresh token; rejects with ProviderError code 'invalid_grant' when refused. */
-  refresh?(session: SessionState): Promise<ProviderIdentity>;
+  refresh?(session: SessionState): Promise<RefreshResult>;
   /** RP-initiated logout URL, when the provider has one. */
   endSessionUrl?(idToken: string, postLogoutRedirectUri: string): URL | null;
 }

@@ -17,7 +17,10 @@ export interface SessionState {
   readonly accessToken: string;
   /** Refresh token when issued; '' otherwise. */
   readonly refreshToken: string;
-  /** `exp` of the ID token (or of the access token when there is no ID token); 0 = unknown. */
+  /**
+   * `exp` of the ID token (or of the access token when there is no ID token, or the last refresh answer brought
+   * none); 0 = unknown.
+   */
   readonly tokenExpiresAt: number;
   /** When the session was created by a sign-in. */
   readonly createdAt: number;

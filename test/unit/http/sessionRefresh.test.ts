@@ -1,12 +1,17 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { SessionRefresher } from '../../../src/http/sessionRefresh.js';
+import { needsRefresh, SessionRefresher } from '../../../src/http/sessionRefresh.js';
 import { CookieSessionStore } from '../../../src/session/cookieStore.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { Audit } from '../../../src/observability/audit.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { ProviderError } from '../../../src/errors.js';
-import type { Provider, ProviderIdentity } from '../../../src/providers/types.js';
+import type {
+  Provider,
+  ProviderIdentity,
+  RefreshedTokensOnly,
+  RefreshResult,
+} from '../../../src/providers/types.js';
 import { makeSession, NOW, SECRET_A } from '../session/sessionFixtures.js';
 import { deriveSealPasswords } from '../../../src/session/secrets.js';
 
@@ -24,9 +29,7 @@ const store = new CookieSessionStore({
 });
 
 /** A provider whose refresh answers what the test says: the network part is covered by integration tests. */
-function providerAnswering(
-  answer: (calls: number) => ProviderIdentity | Error,
-): Provider & { calls: number } {
+function providerAnswering(answer: (calls: number) => RefreshResult | Error): Provider & { calls: number } {
   const p = {
     calls: 0,
     type: 'oidc',
@@ -59,18 +62,48 @@ const renewed = (over: Partial<ProviderIdentity> = {}): ProviderIdentity => ({
   ...over,
 });
 
-async function refresherWith(provider: Provider) {
+/** A refresh answer without an ID token (OIDC Core 12.2). */
+const tokensOnly = (over: Partial<RefreshedTokensOnly> = {}): RefreshedTokensOnly => ({
+  idTokenMissing: true,
+  accessToken: 'new-access',
+  refreshToken: 'new-refresh',
+  expiresIn: 300,
+  ...over,
+});
+
+/** A logger that keeps its lines, to read warnings and audit lines back. */
+function capturingLog() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write: (chunk: Buffer, _e, cb) => {
+      lines.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  return { log: createLogger('info', sink), text: () => lines.join('') };
+}
+
+async function sealedSession() {
+  // The ID token (fixture) expires at NOW + 3600; the session is due for its refresh at NOW + 10.
   const session = makeSession({ sub: 'alice', refreshToken: 'old-refresh', tokenExpiresAt: NOW + 10 });
   const [cookie] = await store.save(session, 'app.example.com', new Map(), NOW);
   const sealed = cookie!.split(';')[0]!.split('=').slice(1).join('=');
+  return { state: session, sealed };
+}
+
+async function refresherWith(
+  provider: Provider,
+  opts: { keepAccessToken?: boolean; forwardsIdToken?: boolean; log?: typeof log } = {},
+) {
   const refresher = new SessionRefresher({
     provider,
     sessions: store,
-    log,
-    audit: new Audit(log, new Metrics('test'), true),
-    keepAccessToken: false,
+    log: opts.log ?? log,
+    audit: new Audit(opts.log ?? log, new Metrics('test'), true),
+    keepAccessToken: opts.keepAccessToken ?? false,
+    forwardsIdToken: opts.forwardsIdToken ?? true,
   });
-  return { refresher, loaded: { state: session, sealed } };
+  return { refresher, loaded: await sealedSession() };
 }
 
 describe('SessionRefresher', () => {
@@ -100,5 +133,80 @@ describe('SessionRefresher', () => {
     expect(outs.every((o) => o.kind === 'ended')).toBe(true);
     expect(await refresher.refresh(loaded, 'h', new Map(), NOW + 5)).toMatchObject({ kind: 'ended' });
     expect(provider.calls).toBe(1);
+  });
+});
+
+describe('SessionRefresher: a refresh answer without an ID token (OIDC Core 12.2)', () => {
+  it('keeps the identity and the ID token, takes the new tokens and the access token expiry', async () => {
+    const { refresher, loaded } = await refresherWith(
+      providerAnswering(() => tokensOnly()),
+      {
+        keepAccessToken: true,
+      },
+    );
+    const out = await refresher.refresh(loaded, 'app.example.com', new Map(), NOW);
+    expect(out.kind).toBe('refreshed');
+    if (out.kind !== 'refreshed') return;
+    expect(out.session).toEqual({
+      ...loaded.state,
+      accessToken: 'new-access',
+      refreshToken: 'new-refresh',
+      tokenExpiresAt: NOW + 300,
+      refreshedAt: NOW,
+    });
+    expect(out.setCookies[0]).toMatch(/^_authgate=/);
+  });
+
+  it('keeps the old refresh token when no new one came, and no access token without --pass-access-token', async () => {
+    const { refresher, loaded } = await refresherWith(
+      providerAnswering(() => tokensOnly({ refreshToken: '' })),
+    );
+    const out = await refresher.refresh(loaded, 'app.example.com', new Map(), NOW);
+    if (out.kind !== 'refreshed') throw new Error(`expected refreshed, got ${out.kind}`);
+    expect(out.session).toMatchObject({ refreshToken: 'old-refresh', accessToken: '' });
+  });
+
+  it('without expires_in the session renews every --cookie-refresh, not on every request', async () => {
+    const { refresher, loaded } = await refresherWith(providerAnswering(() => tokensOnly({ expiresIn: 0 })));
+    const out = await refresher.refresh(loaded, 'app.example.com', new Map(), NOW);
+    if (out.kind !== 'refreshed') throw new Error(`expected refreshed, got ${out.kind}`);
+    expect(out.session.tokenExpiresAt).toBe(0);
+    // margin 60 s: a day later, without --cookie-refresh, nothing is due
+    expect(needsRefresh(out.session, NOW + 86_400, 60, 0)).toBe(false);
+    expect(needsRefresh(out.session, NOW + 3599, 60, 3600)).toBe(false);
+    expect(needsRefresh(out.session, NOW + 3600, 60, 3600)).toBe(true);
+  });
+
+  it('warns once that the kept ID token is forwarded past its expiry, naming the fix and no token', async () => {
+    const { log: captured, text } = capturingLog();
+    // expires_in 7200 s outlives the kept ID token (exp NOW + 3600)
+    const provider = providerAnswering(() => tokensOnly({ expiresIn: 7200 }));
+    const { refresher, loaded } = await refresherWith(provider, { log: captured, keepAccessToken: true });
+    const second = await sealedSession();
+    expect((await refresher.refresh(loaded, 'h', new Map(), NOW)).kind).toBe('refreshed');
+    expect((await refresher.refresh(second, 'h', new Map(), NOW)).kind).toBe('refreshed');
+    expect(provider.calls).toBe(2);
+    const warnings = text()
+      .split('\n')
+      .filter((l) => l.includes('id_token_not_refreshed'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('--kube-impersonation');
+    for (const secret of [loaded.state.idToken, 'old-refresh', 'new-refresh', 'new-access']) {
+      expect(text()).not.toContain(secret);
+    }
+    expect(text().match(/"audit":"refresh","outcome":"success"/g)).toHaveLength(2);
+  });
+
+  it('does not warn when the ID token is not forwarded, or outlives the new expiry', async () => {
+    for (const [forwardsIdToken, expiresIn] of [
+      [false, 7200],
+      [true, 300],
+    ] as const) {
+      const { log: captured, text } = capturingLog();
+      const provider = providerAnswering(() => tokensOnly({ expiresIn }));
+      const { refresher, loaded } = await refresherWith(provider, { log: captured, forwardsIdToken });
+      expect((await refresher.refresh(loaded, 'h', new Map(), NOW)).kind).toBe('refreshed');
+      expect(text()).not.toContain('id_token_not_refreshed');
+    }
   });
 });
