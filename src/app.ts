@@ -27,6 +27,7 @@ import { PRODUCT_VERSION } from './version.js';
 import { SessionRefresher } from './http/sessionRefresh.js';
 import { takeResponseCookies } from './http/responseCookies.js';
 import { createBearerGate } from './http/bearerGate.js';
+import { createProviderFetch } from './providers/httpClient.js';
 import { errorPage } from './http/pages/pages.js';
 import { sendHtml, sendJson } from './http/respond.js';
 import { answersWithJson } from './http/answerFormat.js';
@@ -162,8 +163,14 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
       log,
       audit,
       keepAccessToken: options.passAccessToken,
+      forwardsIdToken:
+        (options.passAuthorizationHeader || options.setAuthorizationHeader) && !options.kubeImpersonation,
     }),
     bearer: createBearerGate(options),
+    providerFetch: createProviderFetch({
+      caFiles: options.providerCaFiles,
+      insecureSkipVerify: options.sslInsecureSkipVerify,
+    }),
     metrics,
     audit,
     now,

@@ -16,6 +16,7 @@ import type { KubeServices } from '../kube/services.js';
 import type { RouteRules } from '../authz/routes.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Audit } from '../observability/audit.js';
+import type { ProviderFetch } from '../providers/httpClient.js';
 
 /** Everything a request handler needs, built once at start by createAuthgate. */
 export interface Services {
@@ -45,6 +46,11 @@ export interface Services {
   readonly metrics: Metrics;
   /** Audit lines and their counters: sign-ins, refusals, refreshes, sign-outs. */
   readonly audit: Audit;
+  /**
+   * The provider fetch (--provider-ca-file, --ssl-insecure-skip-verify, answers capped at 1 MiB) for calls made
+   * outside the provider itself: --backend-logout-url usually lives on the issuer, behind the same private CA.
+   */
+  readonly providerFetch: ProviderFetch;
   /** Epoch seconds; injectable for tests. */
   now(): number;
 }

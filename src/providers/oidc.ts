@@ -1,8 +1,15 @@
 import * as client from 'openid-client';
 import type { Logger } from 'pino';
-import type { AuthorizationParams, Provider, ProviderIdentity, RedeemParams } from './types.js';
+import type {
+  AuthorizationParams,
+  Provider,
+  ProviderIdentity,
+  RedeemParams,
+  RefreshResult,
+} from './types.js';
 import type { SessionState } from '../session/types.js';
 import { ProviderError } from '../errors.js';
+import { errorCode } from '../observability/errorSummary.js';
 import { createProviderFetch, type ProviderFetch } from './httpClient.js';
 import { identityFromClaims, type ClaimMapping } from './claims.js';
 import { toProviderError } from './errors.js';
@@ -113,7 +120,9 @@ export class OidcProvider implements Provider {
 
   private async buildConfiguration(): Promise<client.Configuration> {
     const { cfg, fetchImpl } = this;
-    const insecure = cfg.issuerUrl.startsWith('http:') || cfg.loginUrl.startsWith('http:');
+    // openid-client refuses http:// endpoints unless told. Without discovery the token endpoint is often an
+    // in-cluster http:// service while the issuer and login page are https://, so --redeem-url counts too.
+    const insecure = [cfg.issuerUrl, cfg.loginUrl, cfg.redeemUrl].some((u) => u.startsWith('http:'));
     const execute = insecure ? [client.allowInsecureRequests] : [];
     const auth = client.ClientSecretBasic(cfg.clientSecret);
     let config: client.Configuration;
@@ -202,12 +211,23 @@ export class OidcProvider implements Provider {
     }
   }
 
-  async refresh(session: SessionState): Promise<ProviderIdentity> {
+  async refresh(session: SessionState): Promise<RefreshResult> {
     const config = this.requireConfig();
     if (!session.refreshToken)
       throw new ProviderError('invalid_grant', 'The session cannot be renewed.', 401);
     try {
       const tokens = await client.refreshTokenGrant(config, session.refreshToken);
+      // OIDC Core 12.2: a refresh answer "might not contain an id_token". It then says nothing new about the user
+      // and there is no token to verify: only the new tokens go back, and the caller keeps the identity it has.
+      // An answer WITH an id_token is verified in full below (signature here, same subject by the caller).
+      if (tokens.id_token === undefined) {
+        return {
+          idTokenMissing: true,
+          accessToken: tokens.access_token,
+          refreshToken: tokens.refresh_token ?? session.refreshToken,
+          expiresIn: tokens.expiresIn() ?? 0,
+        };
+      }
       return await this.toIdentity(tokens, session.refreshToken);
     } catch (err) {
       throw toProviderError(err, 'refresh');
@@ -260,8 +280,8 @@ function describe(err: unknown): string {
   // openid-client wraps what a customFetch threw (an oversized answer) in a ClientError without a code.
   if (err instanceof Error && err.cause instanceof ProviderError) return err.cause.code;
   if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' ? `${err.name}:${code}` : err.name;
+    const code = errorCode(err);
+    return code ? `${err.name}:${code}` : err.name;
   }
   return 'unknown';
 }

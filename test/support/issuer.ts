@@ -12,6 +12,7 @@
  * auto-granted, so no consent form appears unless the client sends prompt=consent.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { ClientMetadata, default as ProviderClass } from 'oidc-provider';
@@ -48,6 +49,13 @@ export interface IssuerOptions {
   users?: Record<string, UserOverrides>;
   defaultGroups?: string[];
   signingAlg?: SigningAlg;
+  /**
+   * false: refresh answers carry no id_token (OIDC Core 12.2 allows it; some IdPs do so). oidc-provider issues one
+   * whenever the refresh token has the openid scope, so it is removed from its answer. Default true.
+   */
+  idTokenOnRefresh?: boolean;
+  /** Serve over HTTPS with this certificate (PEM); the issuer URL is then https://127.0.0.1:PORT. */
+  tls?: { cert: string; key: string };
 }
 
 export interface IssuerCounts {
@@ -74,6 +82,8 @@ export interface Issuer {
   addClient(client: IssuerClient): void;
   setRedirectUris(clientId: string, redirectUris: string[], postLogoutRedirectUris?: string[]): void;
   setUser(login: string, overrides: UserOverrides): void;
+  /** Switch `idTokenOnRefresh` while the issuer runs. */
+  setIdTokenOnRefresh(on: boolean): void;
   revokeAllGrants(): Promise<void>;
   revokeRefreshTokens(login: string): Promise<void>;
   clearSessions(): Promise<void>;
@@ -154,16 +164,18 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<Issuer> {
     revocation: 0,
   };
   let down: false | 'close' | '503' = false;
+  let idTokenOnRefresh = opts.idTokenOnRefresh ?? true;
   let handler: http.RequestListener = () => undefined;
 
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     if (down === 'close') return void req.socket.destroy();
     if (down === '503') return void res.writeHead(503, { 'content-type': 'text/plain' }).end('issuer down');
     handler(req, res);
-  });
+  };
+  const server = opts.tls ? https.createServer(opts.tls, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   // A key rotation needs a new Provider (its keystore is fixed at construction); the store and cookie keys carry
   // sessions and grants over, so signed-in users stay signed in.
@@ -187,6 +199,8 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<Issuer> {
         const grantType = ctx.oidc?.params?.grant_type;
         if (grantType === 'authorization_code') counts.token += 1;
         if (grantType === 'refresh_token') counts.refresh += 1;
+        const body = ctx.body as Record<string, unknown> | undefined;
+        if (grantType === 'refresh_token' && !idTokenOnRefresh && body) delete body.id_token;
       } else if (route === 'authorization') counts.authorization += 1;
       else if (route === 'end_session') counts.endSession += 1;
       else if (route === 'userinfo') counts.userinfo += 1;
@@ -228,6 +242,7 @@ export async function startIssuer(opts: IssuerOptions = {}): Promise<Issuer> {
       if (postLogoutRedirectUris) c.post_logout_redirect_uris = postLogoutRedirectUris;
     },
     setUser: (login, overrides) => void (settings.users[login] = overrides),
+    setIdTokenOnRefresh: (on) => void (idTokenOnRefresh = on),
     revokeAllGrants: async () => {
       for (const model of ['Grant', 'RefreshToken', 'AccessToken', 'AuthorizationCode']) deleteAll(model);
     },

@@ -64,19 +64,25 @@ export async function handleSignOut(
   sendHtml(res, 200, signedOutPage(svc.pages), headers);
 }
 
-/** GET --backend-logout-url with the ID token filled in. Failures are logged; the local sign-out stands. */
+/**
+ * GET --backend-logout-url with the ID token filled in. Failures are logged; the local sign-out stands. The call
+ * goes through the provider fetch, not the global one: the URL is usually on the issuer, so it must trust the same
+ * --provider-ca-file (and --ssl-insecure-skip-verify). That fetch reads the answer itself (at most 1 MiB, then the
+ * connection is closed), so the socket is freed without anything here touching the body.
+ */
 async function backendLogout(svc: Services, session: SessionState): Promise<void> {
   const template = svc.options.backendLogoutUrl;
   if (!template || !session.idToken) return;
   const url = template.replaceAll('{id_token}', encodeURIComponent(session.idToken));
   try {
-    const res = await fetch(url, {
+    const res = await svc.providerFetch(url, {
       signal: AbortSignal.timeout(BACKEND_LOGOUT_TIMEOUT_MS),
       redirect: 'manual',
     });
-    await res.body?.cancel();
     if (res.status >= 400) svc.log.warn({ status: res.status }, 'backend logout answered with an error');
   } catch (err) {
+    // Never the URL: its query holds the ID token. errorSummary adds the cause's code (e.g.
+    // SELF_SIGNED_CERT_IN_CHAIN), which is what tells an operator that a CA is missing.
     svc.log.warn({ err: errorSummary(err) }, 'backend logout failed');
   }
 }
