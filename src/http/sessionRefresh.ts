@@ -5,6 +5,7 @@ import type { Provider, RefreshedTokensOnly, RefreshResult } from '../providers/
 import type { LoadedSession, SessionStore } from '../session/store.js';
 import type { SessionState } from '../session/types.js';
 import { ProviderError } from '../errors.js';
+import { AccessRefusedError } from '../providers/refusal.js';
 
 /** When a session's tokens must be renewed before they are forwarded. Pure. */
 export function needsRefresh(
@@ -118,7 +119,10 @@ export class SessionRefresher {
       answer = await provider.refresh(old);
     } catch (err) {
       const code = err instanceof ProviderError ? err.code : 'provider_unreachable';
-      if (code === 'invalid_grant') {
+      // invalid_grant: the issuer revoked the grant. AccessRefusedError: the provider answered and the account
+      // may no longer enter (removed from the Google group or GitHub org/team). Both end the session now; as a
+      // "failure" it would run on until the ID token expired and then show a misleading 503 page on every request.
+      if (code === 'invalid_grant' || err instanceof AccessRefusedError) {
         audit.refresh('ended', { user: old.sub, email: old.email, reason: code });
         return this.remember(loaded.sealed, { kind: 'ended', reason: code }, now);
       }

@@ -6,6 +6,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { Audit } from '../../../src/observability/audit.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { ProviderError } from '../../../src/errors.js';
+import { AccessRefusedError } from '../../../src/providers/refusal.js';
 import type {
   Provider,
   ProviderIdentity,
@@ -133,6 +134,23 @@ describe('SessionRefresher', () => {
     expect(outs.every((o) => o.kind === 'ended')).toBe(true);
     expect(await refresher.refresh(loaded, 'h', new Map(), NOW + 5)).toMatchObject({ kind: 'ended' });
     expect(provider.calls).toBe(1);
+  });
+
+  it('ends the session (not a 503 failure) when the provider says the account may no longer enter', async () => {
+    const who = { user: 'alice', email: 'alice@example.com' };
+    const provider = providerAnswering(() => new AccessRefusedError('google_group', who));
+    const { log: capture, text } = capturingLog();
+    const { refresher, loaded } = await refresherWith(provider, { log: capture });
+    expect(await refresher.refresh(loaded, 'h', new Map(), NOW)).toEqual({
+      kind: 'ended',
+      reason: 'google_group',
+    });
+    // Remembered like any ending: the next request does not ask the provider again.
+    expect(await refresher.refresh(loaded, 'h', new Map(), NOW + 5)).toMatchObject({ kind: 'ended' });
+    expect(provider.calls).toBe(1);
+    expect(text()).toMatch(
+      /"outcome":"ended"[^\n]*"reason":"google_group"|"reason":"google_group"[^\n]*"outcome":"ended"/,
+    );
   });
 });
 
