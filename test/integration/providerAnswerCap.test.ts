@@ -13,6 +13,7 @@ import { startEchoUpstream, type EchoUpstream } from '../support/echoUpstream.js
 import { BrowserClient } from '../support/browserClient.js';
 import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/authgate.js';
 import { PROVIDER_ANSWER_MAX_BYTES } from '../../src/providers/httpClient.js';
+import { until } from '../support/until.js';
 
 const MARKER = 'OVERSIZED-ANSWER-';
 const OVERSIZED = Buffer.alloc(2 * PROVIDER_ANSWER_MAX_BYTES, MARKER);
@@ -63,12 +64,6 @@ async function startOversizeProxy(real: Issuer): Promise<OversizeProxy> {
         server.close(() => resolve());
       }),
   };
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  return check();
 }
 
 describe('an identity provider answering with an oversized body', () => {

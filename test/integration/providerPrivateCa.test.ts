@@ -16,6 +16,7 @@ import { issuerFlags, startAuthgate, type RunningAuthgate } from '../support/aut
 import { makeTempDir, removeDir } from '../support/processes.js';
 import { makeCa, makeServerCert, type TestCa } from './opsCerts.js';
 import { parseCookieHeader } from '../../src/session/cookies.js';
+import { until } from '../support/until.js';
 
 interface LogoutEndpoint {
   readonly url: string;
@@ -42,12 +43,6 @@ async function startLogoutEndpoint(cert: { certPem: string; keyPem: string }): P
         server.close(() => resolve());
       }),
   };
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  return check();
 }
 
 describe('an https issuer whose certificate comes from a private CA', () => {

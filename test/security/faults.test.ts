@@ -12,18 +12,10 @@ import { BrowserClient, type BrowserResponse } from '../support/browserClient.js
 import { startAuthgate, TEST_COOKIE_SECRET, type RunningAuthgate } from '../support/authgate.js';
 import { requestIdOnPage } from '../support/hostilePage.js';
 import { JWKS_REFETCH_FLOOR_MS } from '../../src/providers/idTokenSignature.js';
+import { until } from '../support/until.js';
 
 const requestIdOn = (page: BrowserResponse) => requestIdOnPage(page.body);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await sleep(50);
-  }
-  return check();
-}
 
 describe('faults around authgate', () => {
   let issuer: Issuer;
