@@ -171,11 +171,15 @@ export class SessionRefresher {
       ...old,
       accessToken: this.deps.keepAccessToken ? tokens.accessToken : '',
       refreshToken: tokens.refreshToken || old.refreshToken,
-      // The access token's lifetime drives the next refresh now: the kept ID token's exp is (about to be) past,
-      // and keeping it would refresh again on every request. Without expires_in the lifetime is unknown (0, as
-      // for a GitHub OAuth-app token): the session then renews every --cookie-refresh and ends at
-      // --cookie-expire, which is what oauth2-proxy does (a session without ExpiresOn never expires by itself).
-      tokenExpiresAt: tokens.expiresIn > 0 ? now + tokens.expiresIn : 0,
+      // A provider that re-checked membership (Google's directory) says which groups still hold: a group the user
+      // was removed from must not stay in the session (X-Forwarded-Groups, Impersonate-Group, --allowed-group).
+      groups: tokens.groups ?? old.groups,
+      // The next refresh is due after the access token's lifetime: the kept ID token's exp is (about to be)
+      // past, and keeping it would refresh again on every request. Without expires_in, after the kept ID token's
+      // own lifetime (exp - iat): a session must keep being re-checked at the issuer (revocation, removal from a
+      // group), and with the default --cookie-refresh=0 nothing else would ever ask. Only when neither is known
+      // does it fall to --cookie-refresh and --cookie-expire (0: unknown, as for a GitHub OAuth-app token).
+      tokenExpiresAt: nextCheckAt(tokens.expiresIn, old.idToken, now),
       refreshedAt: now,
     };
     this.warnIfStaleIdTokenForwarded(session);
@@ -211,10 +215,21 @@ export class SessionRefresher {
 
 /** The ID token's `exp` (verified when it was received), or null when it has none. */
 function idTokenExp(idToken: string): number | null {
+  return idTokenTimes(idToken).exp;
+}
+
+function idTokenTimes(idToken: string): { exp: number | null; iat: number | null } {
   try {
-    const { exp } = decodeJwt(idToken);
-    return typeof exp === 'number' ? exp : null;
+    const { exp, iat } = decodeJwt(idToken);
+    return { exp: typeof exp === 'number' ? exp : null, iat: typeof iat === 'number' ? iat : null };
   } catch {
-    return null;
+    return { exp: null, iat: null };
   }
+}
+
+/** When a session renewed without an ID token is due for its next refresh (0: not by time; see keepIdentity). */
+function nextCheckAt(expiresIn: number, keptIdToken: string, now: number): number {
+  if (expiresIn > 0) return now + expiresIn;
+  const { exp, iat } = keptIdToken ? idTokenTimes(keptIdToken) : { exp: null, iat: null };
+  return exp !== null && iat !== null && exp > iat ? now + (exp - iat) : 0;
 }

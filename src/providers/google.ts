@@ -18,6 +18,7 @@ import { OidcProvider, type OidcProviderConfig } from './oidc.js';
 import type { GoogleDirectory } from './googleDirectory.js';
 import { AccessRefusedError } from './refusal.js';
 import { hostedDomainHint, isHostedDomainAllowed } from '../authz/hostedDomain.js';
+import { claimToGroups, readClaimPath } from '../authz/groups.js';
 
 export const GOOGLE_ISSUER_URL = 'https://accounts.google.com';
 
@@ -84,20 +85,25 @@ export class GoogleProvider implements Provider {
 
   /**
    * A refresh re-applies both checks: an account moved out of the domain or the groups loses its session. Google
-   * sends an ID token on every refresh with the openid scope; should an answer come without one, the hosted domain
-   * stands (same grant, same account as the `hd` checked before) and the groups are asked for by the session's email
-   * (the session keeps the group list of the last full check).
+   * sends an ID token on every refresh with the openid scope; should an answer come without one, the checks run on
+   * what the session holds: the kept ID token's `hd` against the current --google-hosted-domain, and the groups
+   * asked for by the session's email, which then replace the session's groups as a full check would (a group the
+   * account was removed from does not stay because another one still admits it).
    */
   async refresh(session: SessionState): Promise<RefreshResult> {
     const answer = await this.inner.refresh(session);
     if (!('idTokenMissing' in answer)) return this.admit(answer);
-    if (this.cfg.groups.length > 0 && this.cfg.directory) {
-      const who = { user: session.sub, email: session.email };
-      if (session.email === '') throw new AccessRefusedError('email_invalid', who);
-      const found = await this.cfg.directory.groupsOf(session.email, this.cfg.groups);
-      if (found.length === 0) throw new AccessRefusedError('google_group', who);
-    }
-    return answer;
+    const who = { user: session.sub, email: session.email };
+    const kept = keptClaims(session.idToken);
+    if (this.cfg.hostedDomains.length > 0 && !isHostedDomainAllowed(kept.hd, this.cfg.hostedDomains))
+      throw new AccessRefusedError('hosted_domain', who);
+    if (this.cfg.groups.length === 0 || !this.cfg.directory) return answer;
+    if (session.email === '') throw new AccessRefusedError('email_invalid', who);
+    const found = await this.cfg.directory.groupsOf(session.email, this.cfg.groups);
+    if (found.length === 0) throw new AccessRefusedError('google_group', who);
+    // As admit() does: the groups claim of the ID token (the kept one) and the groups found now.
+    const fromClaim = claimToGroups(readClaimPath(kept, this.cfg.oidc.claims.groupsClaim)) ?? [];
+    return { ...answer, groups: [...new Set([...fromClaim, ...found])] };
   }
 
   endSessionUrl(idToken: string, postLogoutRedirectUri: string): URL | null {
@@ -117,5 +123,14 @@ export class GoogleProvider implements Provider {
     const found = await this.cfg.directory.groupsOf(identity.email, this.cfg.groups);
     if (found.length === 0) throw new AccessRefusedError('google_group', who);
     return { ...identity, groups: [...new Set([...identity.groups, ...found])] };
+  }
+}
+
+/** The claims of the session's ID token (verified at sign-in or at the last refresh that brought one); {} if none. */
+function keptClaims(idToken: string): Record<string, unknown> {
+  try {
+    return idToken ? decodeJwt(idToken) : {};
+  } catch {
+    return {};
   }
 }

@@ -26,6 +26,11 @@ export interface RefreshedTokensOnly {
   readonly refreshToken: string;
   /** The access token's `expires_in` in seconds; 0 when the answer did not say. */
   readonly expiresIn: number;
+  /**
+   * The groups as the provider checked them again without an ID token (Google: --google-group through the
+   * Directory API); they replace the session's. Absent: the session keeps its groups.
+   */
+  readonly groups?: readonly string[];
 }
 
 /** What a refresh yields: a full identity (verified like a sign-in's) or, without an ID token, tokens only. */

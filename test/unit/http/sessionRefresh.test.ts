@@ -184,12 +184,39 @@ describe('SessionRefresher: a refresh answer without an ID token (OIDC Core 12.2
     expect(out.session).toMatchObject({ refreshToken: 'old-refresh', accessToken: '' });
   });
 
-  it('without expires_in the session renews every --cookie-refresh, not on every request', async () => {
-    const { refresher, loaded } = await refresherWith(providerAnswering(() => tokensOnly({ expiresIn: 0 })));
+  it('takes the groups a provider re-checked without an ID token (Google directory), else keeps them', async () => {
+    const { refresher, loaded } = await refresherWith(
+      providerAnswering(() => tokensOnly({ groups: ['ops'] })),
+    );
+    expect(loaded.state.groups).not.toEqual(['ops']);
     const out = await refresher.refresh(loaded, 'app.example.com', new Map(), NOW);
     if (out.kind !== 'refreshed') throw new Error(`expected refreshed, got ${out.kind}`);
+    expect(out.session.groups).toEqual(['ops']);
+
+    const plain = await refresherWith(providerAnswering(() => tokensOnly()));
+    const kept = await plain.refresher.refresh(plain.loaded, 'app.example.com', new Map(), NOW);
+    if (kept.kind !== 'refreshed') throw new Error(`expected refreshed, got ${kept.kind}`);
+    expect(kept.session.groups).toEqual(plain.loaded.state.groups);
+  });
+
+  it("without expires_in the next refresh comes after the kept ID token's lifetime, not on every request", async () => {
+    const { refresher, loaded } = await refresherWith(providerAnswering(() => tokensOnly({ expiresIn: 0 })));
+    // The fixture's ID token was issued at NOW and expires at NOW + 3600; the refresh happens at NOW + 100.
+    const out = await refresher.refresh(loaded, 'app.example.com', new Map(), NOW + 100);
+    if (out.kind !== 'refreshed') throw new Error(`expected refreshed, got ${out.kind}`);
+    expect(out.session.tokenExpiresAt).toBe(NOW + 100 + 3600);
+    // margin 60 s, default --cookie-refresh=0: not due right after, due again before that lifetime is over, so
+    // the issuer keeps being asked (revocation, group removal) although nothing says when the tokens expire.
+    expect(needsRefresh(out.session, NOW + 101, 60, 0)).toBe(false);
+    expect(needsRefresh(out.session, NOW + 100 + 3600 - 60, 60, 0)).toBe(true);
+  });
+
+  it('without expires_in and without a readable ID token lifetime, --cookie-refresh decides', async () => {
+    const { refresher, loaded } = await refresherWith(providerAnswering(() => tokensOnly({ expiresIn: 0 })));
+    const opaque = { ...loaded, state: { ...loaded.state, idToken: 'not-a-jwt' } };
+    const out = await refresher.refresh(opaque, 'app.example.com', new Map(), NOW);
+    if (out.kind !== 'refreshed') throw new Error(`expected refreshed, got ${out.kind}`);
     expect(out.session.tokenExpiresAt).toBe(0);
-    // margin 60 s: a day later, without --cookie-refresh, nothing is due
     expect(needsRefresh(out.session, NOW + 86_400, 60, 0)).toBe(false);
     expect(needsRefresh(out.session, NOW + 3599, 60, 3600)).toBe(false);
     expect(needsRefresh(out.session, NOW + 3600, 60, 3600)).toBe(true);
