@@ -7,6 +7,7 @@
  */
 import { compactVerify, createRemoteJWKSet, customFetch, errors } from 'jose';
 import { ProviderError } from '../errors.js';
+import { isJwksUnavailable } from './jwksUnavailable.js';
 import type { ProviderFetch } from './httpClient.js';
 
 export const JWKS_REFETCH_FLOOR_MS = 2_000;
@@ -33,13 +34,8 @@ export function createIdTokenSignatureCheck(
         throw new ProviderError('provider_timeout', 'The identity provider did not answer in time.', 504, {
           cause: err,
         });
-      // jose throws a bare JOSEError (no subclass) when the JWKS answer is not 200 or not JSON, and JWKSInvalid when
-      // it is not a key set: the keys are unavailable (a wrong --oidc-jwks-url, an issuer outage), which is no
-      // verdict on the token and must not read like one in the audit log.
-      if (
-        err instanceof errors.JWKSInvalid ||
-        (err instanceof errors.JOSEError && err.code === 'ERR_JOSE_GENERIC')
-      )
+      // The keys could not be had (a wrong --oidc-jwks-url, an issuer outage): no verdict on the token.
+      if (isJwksUnavailable(err))
         throw new ProviderError(
           'provider_keys_unavailable',
           "The identity provider's signing keys could not be fetched.",

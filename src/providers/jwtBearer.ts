@@ -9,6 +9,7 @@
  */
 import { compactVerify, createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { ProviderFetch } from './httpClient.js';
+import { isJwksUnavailable } from './jwksUnavailable.js';
 import { JWKS_REFETCH_FLOOR_MS } from './idTokenSignature.js';
 
 export interface BearerIssuer {
@@ -88,8 +89,9 @@ export function createBearerVerifier(
       const { payload } = await compactVerify(token, keySet.jwks, { algorithms: ALGORITHMS });
       claims = decodeJsonBytes(payload);
     } catch (err) {
-      // jose's own verdicts are about the token; a timeout or a failed JWKS fetch is about the issuer.
-      if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) return UNAVAILABLE;
+      // jose's own verdicts are about the token; a timeout, a failed JWKS fetch or an answer that is no key set
+      // is about the issuer (a valid bearer must not be told it is forged, nor be remembered as failed).
+      if (isJwksUnavailable(err) || !(err instanceof errors.JOSEError)) return UNAVAILABLE;
       return { ok: false, reason: 'signature' };
     }
     if (!claims || claims.iss !== issuer.issuer) return { ok: false, reason: 'issuer' };

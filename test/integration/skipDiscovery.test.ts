@@ -238,10 +238,19 @@ describe('--skip-oidc-discovery: sign-in, refresh and sign-out with explicit end
     ['answering 404', () => `${front.url}/no-such-jwks`],
     ['answering JSON that is no key set', () => `${upstream.url}/jwks.json`],
   ])(
-    'a wrong --oidc-jwks-url (%s) fails the callback with a clear 502, authgate keeps serving',
+    'a wrong --oidc-jwks-url (%s) fails the callback with a clear 502, a valid bearer with 503, authgate keeps serving',
     async (_, jwks) => {
-      const badKeys = await startAuthgate(skipFlags(front.url, { jwks: jwks() }));
+      const badKeys = await startAuthgate(
+        skipFlags(front.url, { jwks: jwks() }, ['--skip-jwt-bearer-tokens']),
+      );
       try {
+        // A valid bearer cannot be checked without keys: an outage (503), never "invalid" (401, as if forged).
+        const { id_token: token = '' } = await signInForTokens({ ...issuer, url: front.url });
+        const api = await new BrowserClient().get(`${badKeys.url}/api/pods`, {
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        });
+        expect(api.status).toBe(503);
+        expect(api.body).not.toContain(token);
         const { final, code, browser } = await signIn(badKeys);
         expect(final.status).toBe(502);
         expect(final.body).toContain('signing keys could not be fetched');
