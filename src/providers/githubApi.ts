@@ -30,6 +30,21 @@ export interface GitHubTeam {
 }
 
 /** A rate-limit answer: 429, or 403 with X-RateLimit-Remaining: 0 or a Retry-After (secondary limits). */
+/**
+ * For the lookups where a 403 is an answer (an organisation restricting OAuth apps, no push access): GitHub also
+ * sends a secondary rate limit as 403 without Retry-After and with requests left, and only its message tells
+ * ("You have exceeded a secondary rate limit"). Read as a refusal it would sign a member out at the next refresh.
+ * The body is at most 1 MiB (the provider fetch caps it) and only its `message` is read.
+ */
+async function isRateLimited403(res: Response): Promise<boolean> {
+  if (isRateLimited(res)) {
+    await res.body?.cancel();
+    return true;
+  }
+  const body = (await res.json().catch(() => null)) as { message?: unknown } | null;
+  return typeof body?.message === 'string' && /rate limit/i.test(body.message);
+}
+
 function isRateLimited(res: Response): boolean {
   if (res.status === 429) return true;
   return (
@@ -183,8 +198,7 @@ export class GitHubApi {
     );
     if (res.status === 404) return 'none';
     if (res.status === 403) {
-      await res.body?.cancel();
-      if (isRateLimited(res)) throw rateLimitedError();
+      if (await isRateLimited403(res)) throw rateLimitedError();
       return 'app_restricted';
     }
     const body = (await res.json().catch(() => null)) as { state?: unknown } | null;
@@ -200,12 +214,11 @@ export class GitHubApi {
     const [owner = '', name = ''] = repo.split('/');
     const path = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/collaborators/${encodeURIComponent(login)}`;
     const res = await this.request(path, token, [204, 403, 404]);
-    await res.body?.cancel();
-    if (res.status === 204) return 'yes';
     if (res.status === 403) {
-      if (isRateLimited(res)) throw rateLimitedError();
+      if (await isRateLimited403(res)) throw rateLimitedError();
       return 'forbidden';
     }
-    return 'no';
+    await res.body?.cancel();
+    return res.status === 204 ? 'yes' : 'no';
   }
 }

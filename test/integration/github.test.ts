@@ -170,6 +170,20 @@ describe('sign-in with --provider=github against a fake GitHub', () => {
     expect(ag.logs()).toContain('restricts OAuth apps');
   });
 
+  it('a secondary rate limit sent as 403 with requests left is a 503, not "restricts OAuth apps"', async () => {
+    // GitHub documents both forms; only the message tells this one from an organisation's app restriction.
+    const ag = await gate(['--github-org=acme']);
+    gh.setRateLimited('secondary-403');
+    try {
+      const { final, hasSession } = await signIn(ag, 'alice');
+      expect([final.status, hasSession]).toEqual([503, false]);
+      expect(final.body).toContain('GitHub is limiting how often');
+      expect(ag.logs()).not.toContain('restricts OAuth apps');
+    } finally {
+      gh.setRateLimited(false);
+    }
+  });
+
   it('a token without read:org cannot see a private membership: 404, refused', async () => {
     const ag = await gate(['--github-org=acme', '--scope=user:email']);
     await expectRefused(ag, 'frank', 'github_org');

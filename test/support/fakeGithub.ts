@@ -53,8 +53,12 @@ export interface FakeGithub {
   signInAs(login: string): void;
   /** A token as if a PAT of `login` (for --github-token). */
   addToken(login: string, scopes: string[]): string;
-  /** 'primary': 403 + X-RateLimit-Remaining: 0; 'secondary': 429 + Retry-After; false: off. */
-  setRateLimited(mode: 'primary' | 'secondary' | false): void;
+  /**
+   * 'primary': 403 + X-RateLimit-Remaining: 0; 'secondary': 429 + Retry-After; 'secondary-403': GitHub's other
+   * documented form of a secondary limit, 403 without Retry-After and with requests left, only on the membership
+   * and collaborator lookups (where a 403 otherwise means "restricted"); false: off.
+   */
+  setRateLimited(mode: 'primary' | 'secondary' | 'secondary-403' | false): void;
   stop(): Promise<void>;
 }
 
@@ -71,7 +75,7 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
   const tokens = new Map<string, { login: string; scopes: string[] }>();
   const requests: FakeGithubRequest[] = [];
   let current = Object.keys(opts.users)[0] ?? '';
-  let limited: 'primary' | 'secondary' | false = false;
+  let limited: 'primary' | 'secondary' | 'secondary-403' | false = false;
   let authorizeQuery: URLSearchParams | null = null;
   let base = '';
 
@@ -261,6 +265,18 @@ export async function startFakeGithub(opts: FakeGithubOptions): Promise<FakeGith
           429,
           { message: 'You have exceeded a secondary rate limit.', documentation_url: DOCS },
           { 'retry-after': '60' },
+        );
+      }
+      if (limited === 'secondary-403' && /^\/(?:user\/memberships\/orgs|repos)\//.test(path)) {
+        return send(
+          res,
+          403,
+          {
+            message:
+              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+            documentation_url: DOCS,
+          },
+          { 'x-ratelimit-remaining': '4990' },
         );
       }
       if (!auth) return send(res, 401, { message: 'Bad credentials', documentation_url: DOCS });
