@@ -4,7 +4,7 @@
  * operator needs (SELF_SIGNED_CERT_IN_CHAIN, ECONNREFUSED) in TypeError('fetch failed').
  */
 export function errorSummary(err: unknown): Record<string, string> {
-  if (!(err instanceof Error)) return { type: typeof err };
+  if (!isErrorLike(err)) return { type: typeof err };
   const own = (err as { code?: unknown }).code;
   const code = typeof own === 'string' ? own : undefined;
   const cause = code === undefined ? errorCode(err) : undefined;
@@ -30,4 +30,15 @@ export function errorCode(err: unknown): string | undefined {
     current = cause;
   }
   return undefined;
+}
+
+/**
+ * An Error, or an object shaped like one: fetch rejects with a DOMException (TimeoutError, AbortError) from
+ * another realm, which fails instanceof Error and would otherwise be logged as a bare `{type: "object"}`.
+ */
+function isErrorLike(err: unknown): err is Error {
+  if (err instanceof Error) return true;
+  if (typeof err !== 'object' || err === null) return false;
+  const { name, message } = err as { name?: unknown; message?: unknown };
+  return typeof name === 'string' && typeof message === 'string';
 }

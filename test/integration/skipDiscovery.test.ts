@@ -7,6 +7,7 @@
  * says so: it forwards everything, names itself as the issuer, and counts requests by path. Every request authgate
  * and the browser make to the issuer goes through it, so "no discovery" is measured where discovery would arrive.
  */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { forgeIdToken, startIssuer, type Issuer } from '../support/issuer.js';
@@ -172,6 +173,36 @@ describe('--skip-oidc-discovery: sign-in, refresh and sign-out with explicit end
     expect(hits('/session/end') - backendCalls).toBe(1);
     expect((await browser.get(`${ag.url}/oauth2/userinfo`)).status).toBe(401);
     expect(hits(DISCOVERY)).toBe(0);
+  });
+
+  it('a --backend-logout-url that never answers gives up after --provider-timeout; the local sign-out stands', async () => {
+    // Accepts connections and never answers a byte.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const gate = await startAuthgate(
+      skipFlags(front.url, {}, [
+        `--backend-logout-url=http://127.0.0.1:${port}/logout?id_token_hint={id_token}`,
+        '--provider-timeout=1s',
+      ]),
+    );
+    try {
+      const { browser } = await signIn(gate);
+      const started = Date.now();
+      const out = await browser.get(`${gate.url}/oauth2/sign_out`);
+      expect(out.status).toBe(200);
+      expect(held.length).toBe(1);
+      // The configured 1 s, not a fixed longer wait (the sign-out page waits for this call).
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect((await browser.get(`${gate.url}/oauth2/userinfo`)).status).toBe(401);
+      expect(gate.logs()).toMatch(/"name":"TimeoutError"[^\n]*"backend logout failed"/);
+      expect(gate.logs()).not.toMatch(/id_token_hint=ey/);
+    } finally {
+      await gate.stop();
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 
   it('refuses an ID token whose iss is not --oidc-issuer-url, though signed by the real key', async () => {

@@ -9,8 +9,6 @@ import { pickRedirect } from '../../redirect/validator.js';
 import { errorSummary } from '../../observability/errorSummary.js';
 import { requestIdOf } from '../requestId.js';
 
-const BACKEND_LOGOUT_TIMEOUT_MS = 5_000;
-
 /**
  * Ends the session everywhere it lives: every cookie chunk (on the domain it was set on) and the server-side
  * record, then at the provider: --backend-logout-url (server to server) and RP-initiated logout through the
@@ -76,7 +74,7 @@ async function backendLogout(svc: Services, session: SessionState): Promise<void
   const url = template.replaceAll('{id_token}', encodeURIComponent(session.idToken));
   try {
     const res = await svc.providerFetch(url, {
-      signal: AbortSignal.timeout(BACKEND_LOGOUT_TIMEOUT_MS),
+      signal: AbortSignal.timeout(svc.options.providerTimeout),
       redirect: 'manual',
     });
     if (res.status >= 400) svc.log.warn({ status: res.status }, 'backend logout answered with an error');

@@ -26,6 +26,15 @@ describe('errorSummary', () => {
     expect(JSON.stringify(s)).not.toContain('secret');
   });
 
+  it("describes an error from another realm (fetch's DOMException) by its name, not as a bare object", () => {
+    const foreign = { name: 'TimeoutError', message: 'The operation was aborted due to timeout', code: 23 };
+    expect(errorSummary(foreign)).toEqual({
+      name: 'TimeoutError',
+      message: 'The operation was aborted due to timeout',
+    });
+    expect(errorSummary({ name: 'x' })).toEqual({ type: 'object' });
+  });
+
   it('describes a thrown non-error by its type only', () => {
     expect(errorSummary('token=secret')).toEqual({ type: 'string' });
   });
