@@ -32,6 +32,7 @@ import { errorPage } from './http/pages/pages.js';
 import { sendHtml, sendJson } from './http/respond.js';
 import { answersWithJson } from './http/answerFormat.js';
 import { requestIdOf } from './http/requestId.js';
+import { errorSummary } from './observability/errorSummary.js';
 
 export interface AuthgateInstance {
   readonly services: Services;
@@ -188,7 +189,13 @@ export function createAuthgate(options: Options, deps: AuthgateDeps): AuthgateIn
     https: listeners.https,
     async listen() {
       provider.start();
-      return (await listeners.listen()).http;
+      const port = (await listeners.listen()).http;
+      if (options.proxyWebsockets) {
+        services.upstreams.prepareWebSockets().catch((err: unknown) => {
+          log.error({ err: errorSummary(err) }, 'the WebSocket proxy could not be built');
+        });
+      }
+      return port;
     },
     ports: listeners.ports,
     beginShutdown() {

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin } from 'http-proxy-middleware';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from '../config/options.js';
 import { takeResponseCookies } from '../http/responseCookies.js';
@@ -43,8 +42,20 @@ function adjustUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage)
 export interface UpstreamRouter {
   /** The upstream whose path prefix is the longest one `path` starts with, or null. */
   match(path: string): UpstreamRoute | null;
+  /** Builds every route's WebSocket proxy now (after listening), so the first upgrade does not wait for it. */
+  prepareWebSockets(): Promise<void>;
   close(): void;
 }
+
+type WebSocketProxy = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+
+/**
+ * http-proxy-middleware serves WebSocket upgrades only, and loading it is ~75 ms of Node's module loader (a
+ * seventh of start-up): it is imported after the server listens (prepareWebSockets) or at the first upgrade,
+ * whichever comes first, once per process.
+ */
+let hpm: Promise<typeof import('http-proxy-middleware')> | null = null;
+const loadHpm = () => (hpm ??= import('http-proxy-middleware'));
 
 /**
  * One forwarder, one WebSocket proxy and one keep-alive agent per --upstream, built at start: nothing is
@@ -58,6 +69,7 @@ export function createUpstreamRouter(
   tls?: UpstreamTls,
 ): UpstreamRouter {
   const agents: Array<http.Agent> = [];
+  const wsBuilders: Array<() => Promise<WebSocketProxy>> = [];
   const routes: UpstreamRoute[] = [...options.upstreams]
     .sort((a, b) => b.pathPrefix.length - a.pathPrefix.length)
     .map((upstream) => {
@@ -85,31 +97,46 @@ export function createUpstreamRouter(
         onResponse: adjustUpstreamResponse,
         onError: (err, req, res) => onError(err, req, res, origin),
       });
-      // WebSocket upgrades only: plain requests take the forwarder above (the hot path).
-      const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
-        target: origin,
-        changeOrigin: !options.passHostHeader,
-        ws: false,
-        xfwd: false,
-        agent,
-        secure: !options.sslUpstreamInsecureSkipVerify,
-        ejectPlugins: true,
-        plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
-        on: {
-          error: (err, req, res) => onError(err, req, res as ServerResponse | Socket, origin),
-          // A WebSocket upgrade that refreshed the session carries the new cookie on the 101 answer; httpxy
-          // writes that answer from the upstream's headers after this listener ran.
-          proxyReqWs: (proxyReq, req) => {
-            proxyReq.once('upgrade', (proxyRes: IncomingMessage) => adjustUpstreamResponse(proxyRes, req));
+      // WebSocket upgrades only: plain requests take the forwarder above (the hot path). Built once, on first need.
+      let wsProxy: Promise<WebSocketProxy> | null = null;
+      const buildWsProxy = (): Promise<WebSocketProxy> =>
+        (wsProxy ??= loadHpm().then(
+          ({ createProxyMiddleware, debugProxyErrorsPlugin, proxyEventsPlugin }) => {
+            const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+              target: origin,
+              changeOrigin: !options.passHostHeader,
+              ws: false,
+              xfwd: false,
+              agent,
+              secure: !options.sslUpstreamInsecureSkipVerify,
+              ejectPlugins: true,
+              plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
+              on: {
+                error: (err, req, res) => onError(err, req, res as ServerResponse | Socket, origin),
+                // A WebSocket upgrade that refreshed the session carries the new cookie on the 101 answer; httpxy
+                // writes that answer from the upstream's headers after this listener ran.
+                proxyReqWs: (proxyReq, req) => {
+                  proxyReq.once('upgrade', (proxyRes: IncomingMessage) =>
+                    adjustUpstreamResponse(proxyRes, req),
+                  );
+                },
+              },
+            });
+            return (req, socket, head) => proxy.upgrade(req, socket, head);
           },
-        },
-      });
+        ));
+      wsBuilders.push(buildWsProxy);
       const prefix = upstream.pathPrefix;
       return {
         prefix,
         origin,
         web: forward,
-        ws: (req, socket, head) => proxy.upgrade(req, socket, head),
+        ws: (req, socket, head) => {
+          buildWsProxy().then(
+            (upgrade) => upgrade(req, socket, head),
+            (err: unknown) => onError(err as Error, req, socket, origin),
+          );
+        },
       };
     });
 
@@ -119,6 +146,9 @@ export function createUpstreamRouter(
         if (path.startsWith(route.prefix) || path + '/' === route.prefix) return route;
       }
       return null;
+    },
+    async prepareWebSockets() {
+      await Promise.all(wsBuilders.map((build) => build()));
     },
     close() {
       for (const agent of agents) agent.destroy();
