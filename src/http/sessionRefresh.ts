@@ -1,11 +1,11 @@
 import type { Logger } from '../observability/logger.js';
 import type { Audit } from '../observability/audit.js';
-import { decodeJwt } from 'jose';
 import type { Provider, RefreshedTokensOnly, RefreshResult } from '../providers/types.js';
 import type { LoadedSession, SessionStore } from '../session/store.js';
 import type { SessionState } from '../session/types.js';
 import { ProviderError } from '../errors.js';
 import { AccessRefusedError } from '../providers/refusal.js';
+import { idTokenClaims } from '../session/idTokenClaims.js';
 
 /** When a session's tokens must be renewed before they are forwarded. Pure. */
 export function needsRefresh(
@@ -167,33 +167,38 @@ export class SessionRefresher {
    * identity and the ID token stay as they were, as oauth2-proxy does (providers/oidc.go redeemRefreshToken).
    */
   private keepIdentity(old: SessionState, tokens: RefreshedTokensOnly, now: number): SessionState {
-    const session: SessionState = {
+    const kept = idTokenClaims(old.idToken);
+    const exp = typeof kept?.exp === 'number' ? kept.exp : null;
+    const iat = typeof kept?.iat === 'number' ? kept.iat : null;
+    // The next refresh is due after the access token's lifetime: the kept ID token's exp is (about to be) past,
+    // and keeping it would refresh again on every request. Without expires_in, after the kept ID token's own
+    // lifetime (exp - iat): a session must keep being re-checked at the issuer (revocation, removal from a group),
+    // and with the default --cookie-refresh=0 nothing else would ever ask. Only when neither is known does it
+    // fall to --cookie-refresh and --cookie-expire (0: unknown, as for a GitHub OAuth-app token).
+    let tokenExpiresAt = 0;
+    if (tokens.expiresIn > 0) tokenExpiresAt = now + tokens.expiresIn;
+    else if (exp !== null && iat !== null && exp > iat) tokenExpiresAt = now + (exp - iat);
+    if (exp !== null) this.warnIfStaleIdTokenForwarded(exp, tokenExpiresAt);
+    return {
       ...old,
       accessToken: this.deps.keepAccessToken ? tokens.accessToken : '',
       refreshToken: tokens.refreshToken || old.refreshToken,
       // A provider that re-checked membership (Google's directory) says which groups still hold: a group the user
       // was removed from must not stay in the session (X-Forwarded-Groups, Impersonate-Group, --allowed-group).
       groups: tokens.groups ?? old.groups,
-      // The next refresh is due after the access token's lifetime: the kept ID token's exp is (about to be)
-      // past, and keeping it would refresh again on every request. Without expires_in, after the kept ID token's
-      // own lifetime (exp - iat): a session must keep being re-checked at the issuer (revocation, removal from a
-      // group), and with the default --cookie-refresh=0 nothing else would ever ask. Only when neither is known
-      // does it fall to --cookie-refresh and --cookie-expire (0: unknown, as for a GitHub OAuth-app token).
-      tokenExpiresAt: nextCheckAt(tokens.expiresIn, old.idToken, now),
+      tokenExpiresAt,
       refreshedAt: now,
     };
-    this.warnIfStaleIdTokenForwarded(session);
-    return session;
   }
 
   /**
-   * The kept ID token is forwarded as a bearer after its exp, which kube-apiserver refuses (401). That is a
-   * deployment problem, not this user's: say once what fixes it. Neither the token nor the user is logged.
+   * The kept ID token (expiring at `exp`) is forwarded as a bearer until `nextCheckAt`, past its exp, which
+   * kube-apiserver refuses (401). That is a deployment problem, not this user's: say once what fixes it. Neither
+   * the token nor the user is logged.
    */
-  private warnIfStaleIdTokenForwarded(session: SessionState): void {
-    if (this.warnedStaleIdToken || !this.deps.forwardsIdToken || !session.idToken) return;
-    const exp = idTokenExp(session.idToken);
-    if (exp === null || (session.tokenExpiresAt !== 0 && exp >= session.tokenExpiresAt)) return;
+  private warnIfStaleIdTokenForwarded(exp: number, nextCheckAt: number): void {
+    if (this.warnedStaleIdToken || !this.deps.forwardsIdToken) return;
+    if (nextCheckAt !== 0 && exp >= nextCheckAt) return;
     this.warnedStaleIdToken = true;
     this.deps.log.warn(
       { reason: 'id_token_not_refreshed' },
@@ -211,25 +216,4 @@ export class SessionRefresher {
     this.recent.set(sealed, { outcome, until: now + RECENT_TTL_SECONDS });
     return outcome;
   }
-}
-
-/** The ID token's `exp` (verified when it was received), or null when it has none. */
-function idTokenExp(idToken: string): number | null {
-  return idTokenTimes(idToken).exp;
-}
-
-function idTokenTimes(idToken: string): { exp: number | null; iat: number | null } {
-  try {
-    const { exp, iat } = decodeJwt(idToken);
-    return { exp: typeof exp === 'number' ? exp : null, iat: typeof iat === 'number' ? iat : null };
-  } catch {
-    return { exp: null, iat: null };
-  }
-}
-
-/** When a session renewed without an ID token is due for its next refresh (0: not by time; see keepIdentity). */
-function nextCheckAt(expiresIn: number, keptIdToken: string, now: number): number {
-  if (expiresIn > 0) return now + expiresIn;
-  const { exp, iat } = keptIdToken ? idTokenTimes(keptIdToken) : { exp: null, iat: null };
-  return exp !== null && iat !== null && exp > iat ? now + (exp - iat) : 0;
 }

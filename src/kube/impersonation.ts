@@ -6,6 +6,7 @@
  */
 import type { KubeExtraClaim, KubeUsernameClaim } from '../config/options.js';
 import { utf8HeaderValue } from '../proxy/headerValue.js';
+import { idTokenClaims } from '../session/idTokenClaims.js';
 
 export interface KubeIdentityRules {
   readonly usernameClaim: KubeUsernameClaim;
@@ -84,7 +85,7 @@ export function mapKubeIdentity(s: IdentitySource, rules: KubeIdentityRules): Ma
   const extra: Array<readonly [string, readonly string[]]> = [];
   let payload: Record<string, unknown> | null | undefined;
   for (const { key, claim } of rules.extraClaims) {
-    payload ??= decodePayload(s.idToken);
+    payload ??= idTokenClaims(s.idToken);
     const values = claimValues(s, claim, payload);
     if (values.length > 0) extra.push([key, values]);
   }
@@ -153,18 +154,4 @@ function claimValues(s: IdentitySource, claim: string, payload: Record<string, u
   if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
   return [];
-}
-
-/** The payload of our own, already verified ID token; null when there is none or it does not parse. */
-function decodePayload(idToken: string): Record<string, unknown> | null {
-  const part = idToken.split('.')[1];
-  if (!part) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
 }

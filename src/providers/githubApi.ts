@@ -30,6 +30,13 @@ export interface GitHubTeam {
 }
 
 /** A rate-limit answer: 429, or 403 with X-RateLimit-Remaining: 0 or a Retry-After (secondary limits). */
+function isRateLimited(res: Response): boolean {
+  if (res.status === 429) return true;
+  return (
+    res.status === 403 && (res.headers.get('x-ratelimit-remaining') === '0' || res.headers.has('retry-after'))
+  );
+}
+
 /**
  * For the lookups where a 403 is an answer (an organisation restricting OAuth apps, no push access): GitHub also
  * sends a secondary rate limit as 403 without Retry-After and with requests left, and only its message tells
@@ -43,13 +50,6 @@ async function isRateLimited403(res: Response): Promise<boolean> {
   }
   const body = (await res.json().catch(() => null)) as { message?: unknown } | null;
   return typeof body?.message === 'string' && /rate limit/i.test(body.message);
-}
-
-function isRateLimited(res: Response): boolean {
-  if (res.status === 429) return true;
-  return (
-    res.status === 403 && (res.headers.get('x-ratelimit-remaining') === '0' || res.headers.has('retry-after'))
-  );
 }
 
 export function rateLimitedError(): ProviderError {

@@ -4,7 +4,6 @@
  * issuer and client id, so the bearer path works. On top of the who-may-enter rules: --google-hosted-domain (the
  * `hd` claim) and --google-group (Directory API membership, which also becomes the session's groups).
  */
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import type {
   AuthorizationParams,
@@ -19,6 +18,7 @@ import type { GoogleDirectory } from './googleDirectory.js';
 import { AccessRefusedError } from './refusal.js';
 import { hostedDomainHint, isHostedDomainAllowed } from '../authz/hostedDomain.js';
 import { claimToGroups, readClaimPath } from '../authz/groups.js';
+import { idTokenClaims } from '../session/idTokenClaims.js';
 
 export const GOOGLE_ISSUER_URL = 'https://accounts.google.com';
 
@@ -85,25 +85,17 @@ export class GoogleProvider implements Provider {
 
   /**
    * A refresh re-applies both checks: an account moved out of the domain or the groups loses its session. Google
-   * sends an ID token on every refresh with the openid scope; should an answer come without one, the checks run on
-   * what the session holds: the kept ID token's `hd` against the current --google-hosted-domain, and the groups
-   * asked for by the session's email, which then replace the session's groups as a full check would (a group the
-   * account was removed from does not stay because another one still admits it).
+   * sends an ID token on every refresh with the openid scope; should an answer come without one, the same checks
+   * run on the ID token the session keeps (its `hd`, its groups claim) and the session's email, and the groups
+   * found now replace the session's (a group the account was removed from must not stay).
    */
   async refresh(session: SessionState): Promise<RefreshResult> {
     const answer = await this.inner.refresh(session);
     if (!('idTokenMissing' in answer)) return this.admit(answer);
-    const who = { user: session.sub, email: session.email };
-    const kept = keptClaims(session.idToken);
-    if (this.cfg.hostedDomains.length > 0 && !isHostedDomainAllowed(kept.hd, this.cfg.hostedDomains))
-      throw new AccessRefusedError('hosted_domain', who);
-    if (this.cfg.groups.length === 0 || !this.cfg.directory) return answer;
-    if (session.email === '') throw new AccessRefusedError('email_invalid', who);
-    const found = await this.cfg.directory.groupsOf(session.email, this.cfg.groups);
-    if (found.length === 0) throw new AccessRefusedError('google_group', who);
-    // As admit() does: the groups claim of the ID token (the kept one) and the groups found now.
-    const fromClaim = claimToGroups(readClaimPath(kept, this.cfg.oidc.claims.groupsClaim)) ?? [];
-    return { ...answer, groups: [...new Set([...fromClaim, ...found])] };
+    const groups = await this.checkAccount(session, session.idToken, () =>
+      groupsFromClaims(idTokenClaims(session.idToken), this.cfg.oidc.claims.groupsClaim),
+    );
+    return groups === null ? answer : { ...answer, groups };
   }
 
   endSessionUrl(idToken: string, postLogoutRedirectUri: string): URL | null {
@@ -112,25 +104,35 @@ export class GoogleProvider implements Provider {
 
   /** The ID token was verified by OidcProvider; its `hd` claim is read from it here. */
   private async admit(identity: ProviderIdentity): Promise<ProviderIdentity> {
-    const who = { user: identity.sub, email: identity.email };
-    if (this.cfg.hostedDomains.length > 0) {
-      const hd = decodeJwt(identity.idToken).hd;
-      if (!isHostedDomainAllowed(hd, this.cfg.hostedDomains))
-        throw new AccessRefusedError('hosted_domain', who);
-    }
-    if (this.cfg.groups.length === 0 || !this.cfg.directory) return identity;
-    if (identity.email === '') throw new AccessRefusedError('email_invalid', who);
-    const found = await this.cfg.directory.groupsOf(identity.email, this.cfg.groups);
+    const groups = await this.checkAccount(identity, identity.idToken, () => identity.groups);
+    return groups === null ? identity : { ...identity, groups };
+  }
+
+  /**
+   * --google-hosted-domain against the verified `idToken`'s `hd`, then --google-group through the Directory API.
+   * Returns the session's groups (`claimGroups()` plus those found), or null when no --google-group is set (the
+   * groups stay as they are). Throws AccessRefusedError when the account may not enter.
+   */
+  private async checkAccount(
+    account: { readonly sub: string; readonly email: string },
+    idToken: string,
+    claimGroups: () => readonly string[],
+  ): Promise<string[] | null> {
+    const who = { user: account.sub, email: account.email };
+    if (
+      this.cfg.hostedDomains.length > 0 &&
+      !isHostedDomainAllowed(idTokenClaims(idToken)?.hd, this.cfg.hostedDomains)
+    )
+      throw new AccessRefusedError('hosted_domain', who);
+    if (this.cfg.groups.length === 0 || !this.cfg.directory) return null;
+    if (account.email === '') throw new AccessRefusedError('email_invalid', who);
+    const found = await this.cfg.directory.groupsOf(account.email, this.cfg.groups);
     if (found.length === 0) throw new AccessRefusedError('google_group', who);
-    return { ...identity, groups: [...new Set([...identity.groups, ...found])] };
+    return [...new Set([...claimGroups(), ...found])];
   }
 }
 
-/** The claims of the session's ID token (verified at sign-in or at the last refresh that brought one); {} if none. */
-function keptClaims(idToken: string): Record<string, unknown> {
-  try {
-    return idToken ? decodeJwt(idToken) : {};
-  } catch {
-    return {};
-  }
+/** The groups claim of kept ID-token claims, as a sign-in would have read it. */
+function groupsFromClaims(claims: Record<string, unknown> | null, groupsClaim: string): readonly string[] {
+  return claims ? (claimToGroups(readClaimPath(claims, groupsClaim)) ?? []) : [];
 }
