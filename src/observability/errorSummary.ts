@@ -1,7 +1,9 @@
 /**
  * Name, code and message of an error, without its stack or cause (which may quote tokens). When the error has
  * no code of its own, the first code down its cause chain is added as `cause`: fetch wraps the one thing an
- * operator needs (SELF_SIGNED_CERT_IN_CHAIN, ECONNREFUSED) in TypeError('fetch failed').
+ * operator needs (SELF_SIGNED_CERT_IN_CHAIN, ECONNREFUSED) in TypeError('fetch failed'). The code goes out as
+ * `errorCode`, not `code`: the logger redacts every `*.code` (an OAuth authorization code), which turned every
+ * error code into "[redacted]".
  */
 export function errorSummary(err: unknown): Record<string, string> {
   if (!isErrorLike(err)) return { type: typeof err };
@@ -11,7 +13,7 @@ export function errorSummary(err: unknown): Record<string, string> {
   return {
     name: err.name,
     message: err.message.slice(0, 200),
-    ...(code !== undefined ? { code } : {}),
+    ...(code !== undefined ? { errorCode: code } : {}),
     ...(cause !== undefined ? { cause } : {}),
   };
 }

@@ -7,6 +7,7 @@
  * says so: it forwards everything, names itself as the issuer, and counts requests by path. Every request authgate
  * and the browser make to the issuer goes through it, so "no discovery" is measured where discovery would arrive.
  */
+import { createServer as httpServer } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
@@ -202,6 +203,29 @@ describe('--skip-oidc-discovery: sign-in, refresh and sign-out with explicit end
       await gate.stop();
       for (const socket of held) socket.destroy();
       silent.close();
+    }
+  });
+
+  it('a backend logout answer over 1 MiB is cut off, and the log does not quote a URL holding the ID token', async () => {
+    const big = httpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(Buffer.alloc(2 * 1024 * 1024, 'x'));
+    });
+    await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
+    const port = (big.address() as AddressInfo).port;
+    // {id_token} in the path: the "answer too large" error names the endpoint's path.
+    const gate = await startAuthgate(
+      skipFlags(front.url, {}, [`--backend-logout-url=http://127.0.0.1:${port}/logout/{id_token}`]),
+    );
+    try {
+      const { browser } = await signIn(gate);
+      expect((await browser.get(`${gate.url}/oauth2/sign_out`)).status).toBe(200);
+      expect(gate.logs()).toMatch(/"errorCode":"provider_answer_too_large"[^\n]*"backend logout failed"/);
+      expect(gate.logs()).not.toMatch(/eyJ/);
+    } finally {
+      await gate.stop();
+      big.closeAllConnections();
+      big.close();
     }
   });
 

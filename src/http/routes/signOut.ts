@@ -79,8 +79,10 @@ async function backendLogout(svc: Services, session: SessionState): Promise<void
     });
     if (res.status >= 400) svc.log.warn({ status: res.status }, 'backend logout answered with an error');
   } catch (err) {
-    // Never the URL: its query holds the ID token. errorSummary adds the cause's code (e.g.
-    // SELF_SIGNED_CERT_IN_CHAIN), which is what tells an operator that a CA is missing.
-    svc.log.warn({ err: errorSummary(err) }, 'backend logout failed');
+    // Never the URL, nor an error message that may quote it (an oversized answer names the endpoint's path,
+    // where a template may have put {id_token}). Name, code and the cause's code (e.g. SELF_SIGNED_CERT_IN_CHAIN:
+    // a CA is missing) are what an operator needs.
+    const { message: _quotesUrl, ...summary } = errorSummary(err);
+    svc.log.warn({ err: summary }, 'backend logout failed');
   }
 }

@@ -1,6 +1,7 @@
 /** What an error becomes in a log line: name, message, its own code or the first code of its causes, no stack. */
 import { describe, expect, it } from '@jest/globals';
 import { errorCode, errorSummary } from '../../../src/observability/errorSummary.js';
+import { captureLog } from '../../support/capturedLog.js';
 
 describe('errorSummary', () => {
   it('keeps name, code and a 200-character message, never the stack or the cause itself', () => {
@@ -8,7 +9,7 @@ describe('errorSummary', () => {
       code: 'E_OWN',
     });
     const s = errorSummary(err);
-    expect(s).toEqual({ name: 'Error', message: 'x'.repeat(200), code: 'E_OWN' });
+    expect(s).toEqual({ name: 'Error', message: 'x'.repeat(200), errorCode: 'E_OWN' });
     expect(JSON.stringify(s)).not.toContain('secret');
   });
 
@@ -37,6 +38,17 @@ describe('errorSummary', () => {
 
   it('describes a thrown non-error by its type only', () => {
     expect(errorSummary('token=secret')).toEqual({ type: 'string' });
+  });
+});
+
+describe('errorSummary through the logger', () => {
+  it('keeps the error code readable while a field named code (an OAuth code) is still redacted', async () => {
+    const { log, text } = captureLog();
+    const err = Object.assign(new Error('too big'), { code: 'provider_answer_too_large' });
+    log.warn({ err: errorSummary(err), query: { code: 'oauth-code-123' } }, 'failed');
+    await new Promise((r) => setTimeout(r, 250)); // the log batcher writes within 200 ms
+    expect(text()).toContain('"errorCode":"provider_answer_too_large"');
+    expect(text()).not.toContain('oauth-code-123');
   });
 });
 
